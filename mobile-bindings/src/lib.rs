@@ -1,0 +1,1 @@
+//! Bindings of stairwell-core for phone apps (uniffi); built in the bindings issue.
