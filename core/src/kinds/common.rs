@@ -1,0 +1,98 @@
+//! Value types shared by several record kinds: blob references for photos and
+//! signatures (their bytes never enter a document), notes and signatures.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::record::RecordError;
+
+/// The SHA-256 of a blob (photo or signature image), as 64 lowercase hex
+/// digits. Records hold only this; the bytes travel beside them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct BlobHash(String);
+
+impl BlobHash {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for BlobHash {
+    type Err = RecordError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let hex = text.trim().to_ascii_lowercase();
+        if hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            Ok(BlobHash(hex))
+        } else {
+            Err(RecordError::invalid(
+                "blob",
+                format!("{text:?} is not a SHA-256 hash (64 hex digits)"),
+            ))
+        }
+    }
+}
+
+impl TryFrom<String> for BlobHash {
+    type Error = RecordError;
+    fn try_from(text: String) -> Result<Self, Self::Error> {
+        text.parse()
+    }
+}
+
+impl From<BlobHash> for String {
+    fn from(hash: BlobHash) -> String {
+        hash.0
+    }
+}
+
+impl fmt::Display for BlobHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A handwritten signature captured on the device: the image is a blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signature {
+    pub blob: BlobHash,
+    /// The name of whoever signed (a resident, a technician, a supervisor).
+    pub signer: String,
+}
+
+impl Signature {
+    pub fn new(blob: BlobHash, signer: impl Into<String>) -> Result<Self, RecordError> {
+        let signer = required("signer", signer.into())?;
+        Ok(Signature { blob, signer })
+    }
+}
+
+/// A free-text note, as it appears in a record's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    pub text: String,
+    pub user: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A photo attached to a record, as it appears in a record's view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Photo {
+    pub blob: BlobHash,
+    pub caption: String,
+    pub user: String,
+    pub at: DateTime<Utc>,
+}
+
+/// Trims a required text input, refusing an empty one.
+pub(crate) fn required(field: &str, text: String) -> Result<String, RecordError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        Err(RecordError::invalid(field, "is required"))
+    } else {
+        Ok(trimmed.to_owned())
+    }
+}

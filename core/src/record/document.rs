@@ -1,0 +1,429 @@
+//! [`RecordDoc`]: the one place that reads and writes a record's Automerge
+//! document. Layout of every record document:
+//!
+//! ```text
+//! { kind, schema, id, estate, created_at, created_by,   // immutable header
+//!   fields:   { <name>: { value, user, device, at } },  // correctable slots
+//!   events:   [ { id, type, at, user, device, data } ], // append-only history
+//!   received: { <event id>: server time } }             // stamped by the server
+//! ```
+//!
+//! Verbs run inside [`RecordDoc::edit`], which checks the role, opens one
+//! Automerge transaction and commits it only if the verb succeeds, so a
+//! refused verb leaves the document untouched.
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::event::encode;
+use super::{
+    Conflict, ConflictValue, Editor, Event, FieldValue, Header, RawEvent, RecordError, RecordId,
+    RecordKind, SCHEMA_VERSION, Verb, may,
+};
+
+/// A record's Automerge document together with its parsed header.
+#[derive(Debug, Clone)]
+pub struct RecordDoc {
+    doc: Automerge,
+    header: Header,
+}
+
+/// The writes a verb may make, inside one transaction.
+pub struct Write<'a> {
+    tx: Transaction<'a>,
+    editor: &'a Editor,
+    at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for Write<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write").field("editor", self.editor).finish()
+    }
+}
+
+impl RecordDoc {
+    /// Creates the document of a new record, with its header, empty fields
+    /// and empty history, in one change.
+    pub fn create(
+        kind: RecordKind,
+        id: RecordId,
+        estate: &str,
+        editor: &Editor,
+        at: DateTime<Utc>,
+    ) -> Result<Self, RecordError> {
+        if estate.trim().is_empty() {
+            return Err(RecordError::invalid("estate", "an estate is required"));
+        }
+        let mut doc = Automerge::new();
+        let mut tx = doc.transaction();
+        tx.put(ROOT, "kind", kind.as_str())?;
+        tx.put(ROOT, "schema", SCHEMA_VERSION)?;
+        tx.put(ROOT, "id", id.to_string())?;
+        tx.put(ROOT, "estate", estate)?;
+        tx.put(ROOT, "created_at", ScalarValue::Timestamp(at.timestamp_millis()))?;
+        tx.put(ROOT, "created_by", editor.user.as_str())?;
+        tx.put_object(ROOT, "fields", ObjType::Map)?;
+        tx.put_object(ROOT, "events", ObjType::List)?;
+        tx.put_object(ROOT, "received", ObjType::Map)?;
+        tx.commit_with(commit_options("create", at));
+        RecordDoc::from_automerge(doc)
+    }
+
+    /// Loads a saved document, checking that it is a record this build reads.
+    pub fn load(bytes: &[u8]) -> Result<Self, RecordError> {
+        RecordDoc::from_automerge(Automerge::load(bytes)?)
+    }
+
+    /// Wraps an Automerge document, checking its header.
+    pub fn from_automerge(doc: Automerge) -> Result<Self, RecordError> {
+        let header = read_header(&doc)?;
+        Ok(RecordDoc { doc, header })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    pub fn id(&self) -> RecordId {
+        self.header.id
+    }
+
+    pub fn kind(&self) -> RecordKind {
+        self.header.kind
+    }
+
+    /// Checks the document holds the expected kind of record.
+    pub fn expect_kind(self, expected: RecordKind) -> Result<Self, RecordError> {
+        if self.header.kind == expected {
+            Ok(self)
+        } else {
+            Err(RecordError::WrongKind {
+                expected,
+                found: self.header.kind,
+            })
+        }
+    }
+
+    /// The underlying Automerge document, for sync and storage.
+    pub fn automerge(&self) -> &Automerge {
+        &self.doc
+    }
+
+    /// Sets the Automerge actor used for this replica's future edits: one
+    /// stable actor per device store keeps documents small.
+    pub fn set_actor(&mut self, actor: ActorId) {
+        self.doc.set_actor(actor);
+    }
+
+    pub fn save(&self) -> Vec<u8> {
+        self.doc.save()
+    }
+
+    /// The changes made since `heads`, for incremental storage and sync.
+    pub fn save_after(&self, heads: &[ChangeHash]) -> Vec<u8> {
+        self.doc.save_after(heads)
+    }
+
+    pub fn heads(&self) -> Vec<ChangeHash> {
+        self.doc.get_heads()
+    }
+
+    /// Merges another replica of the same record into this one.
+    pub fn merge(&mut self, other: &RecordDoc) -> Result<(), RecordError> {
+        if other.header.id != self.header.id {
+            return Err(RecordError::invalid(
+                "merge",
+                format!("record {} is not {}", other.header.id, self.header.id),
+            ));
+        }
+        let mut other = other.doc.clone();
+        self.doc.merge(&mut other)?;
+        Ok(())
+    }
+
+    /// Applies changes (a saved document or incremental chunk) from another
+    /// replica. Refuses, and leaves the record as it was, if the result no
+    /// longer has the same header.
+    pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
+        let mut fork = self.doc.fork();
+        fork.load_incremental(bytes)?;
+        let header = read_header(&fork)?;
+        if header != self.header {
+            return Err(RecordError::invalid(
+                "header",
+                "kind, schema, id, estate and creation never change",
+            ));
+        }
+        if !fork.get_missing_deps(&[]).is_empty() {
+            return Err(RecordError::Malformed("changes depend on history this replica lacks".into()));
+        }
+        self.doc = fork;
+        Ok(())
+    }
+
+    /// Runs a verb: checks the editor's role may perform it, then applies
+    /// `write` in one transaction that is committed only if it succeeds.
+    pub fn edit<T>(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        verb: Verb,
+        write: impl FnOnce(&mut Write<'_>) -> Result<T, RecordError>,
+    ) -> Result<T, RecordError> {
+        if !may(editor.role, verb) {
+            return Err(RecordError::Forbidden {
+                role: editor.role,
+                verb,
+            });
+        }
+        let mut writer = Write {
+            tx: self.doc.transaction(),
+            editor,
+            at,
+        };
+        match write(&mut writer) {
+            Ok(result) => {
+                writer.tx.commit_with(commit_options(verb.as_str(), at));
+                Ok(result)
+            }
+            Err(err) => {
+                writer.tx.rollback();
+                Err(err)
+            }
+        }
+    }
+
+    /// Every event in history order: Automerge's list order, which puts an
+    /// event after every event its author had seen and orders concurrent
+    /// ones the same way on every replica, whatever order they merged in.
+    pub fn raw_events(&self) -> Vec<RawEvent> {
+        let Some(events) = object(&self.doc, &ROOT, "events") else {
+            return Vec::new();
+        };
+        let received = object(&self.doc, &ROOT, "received");
+        (0..self.doc.length(&events))
+            .filter_map(|index| {
+                let (_, event) = self.doc.get(&events, index).ok()??;
+                read_event(&self.doc, &event, received.as_ref())
+            })
+            .collect()
+    }
+
+    /// The events this build understands, typed, in history order.
+    pub fn events<E: DeserializeOwned>(&self) -> Vec<Event<E>> {
+        self.raw_events().iter().filter_map(RawEvent::typed).collect()
+    }
+
+    /// A field's current value. When the field is in conflict this is
+    /// Automerge's deterministic pick; [`RecordDoc::conflicts`] lists all.
+    pub fn field<T: DeserializeOwned>(&self, name: &str) -> Option<FieldValue<T>> {
+        let fields = object(&self.doc, &ROOT, "fields")?;
+        let (_, slot) = self.doc.get(&fields, name).ok()??;
+        FieldValue::parse(read_slot(&self.doc, &slot)?)
+    }
+
+    /// Every field written concurrently with different values.
+    pub fn conflicts(&self) -> Vec<Conflict> {
+        let Some(fields) = object(&self.doc, &ROOT, "fields") else {
+            return Vec::new();
+        };
+        self.doc
+            .keys(&fields)
+            .filter_map(|name| self.conflict(&fields, &name))
+            .collect()
+    }
+
+    fn conflict(&self, fields: &ObjId, name: &str) -> Option<Conflict> {
+        let mut values: Vec<ConflictValue> = self
+            .doc
+            .get_all(fields, name)
+            .ok()?
+            .into_iter()
+            .filter_map(|(_, slot)| read_slot(&self.doc, &slot))
+            .map(|slot| ConflictValue {
+                value: slot.value,
+                user: slot.user,
+                device: slot.device,
+                at: slot.at,
+            })
+            .collect();
+        values.sort_by(|a, b| (a.at, &a.device, a.value.to_string()).cmp(&(b.at, &b.device, b.value.to_string())));
+        values.dedup_by(|a, b| a.value == b.value);
+        (values.len() > 1).then(|| Conflict {
+            field: name.to_owned(),
+            values,
+        })
+    }
+
+    /// Resolves a conflict by keeping one of its values (by its index in
+    /// [`Conflict::values`]). The resolution is an ordinary write that
+    /// follows every competing value, so it ends the conflict everywhere.
+    pub fn resolve_conflict(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        field: &str,
+        pick: usize,
+    ) -> Result<(), RecordError> {
+        let fields = object(&self.doc, &ROOT, "fields")
+            .ok_or_else(|| RecordError::Malformed("no fields map".into()))?;
+        let conflict = self
+            .conflict(&fields, field)
+            .ok_or_else(|| RecordError::not_now(Verb::ResolveConflict, format!("{field} is not in conflict")))?;
+        let chosen = conflict.values.into_iter().nth(pick).ok_or_else(|| {
+            RecordError::invalid("pick", format!("{field} has no value number {pick}"))
+        })?;
+        self.edit(editor, at, Verb::ResolveConflict, |write| write.set_field(field, &chosen.value))
+    }
+
+    /// Stamps every event not yet stamped with the server's receipt time;
+    /// returns how many were stamped. Called by the server only.
+    pub fn stamp_received(&mut self, at: DateTime<Utc>) -> Result<usize, RecordError> {
+        let unstamped: Vec<String> = self
+            .raw_events()
+            .into_iter()
+            .filter(|event| event.received_at.is_none())
+            .map(|event| event.id)
+            .collect();
+        if unstamped.is_empty() {
+            return Ok(0);
+        }
+        let received = object(&self.doc, &ROOT, "received")
+            .ok_or_else(|| RecordError::Malformed("no received map".into()))?;
+        let mut tx = self.doc.transaction();
+        for id in &unstamped {
+            tx.put(&received, id.as_str(), ScalarValue::Timestamp(at.timestamp_millis()))?;
+        }
+        tx.commit_with(commit_options("received", at));
+        Ok(unstamped.len())
+    }
+}
+
+impl Write<'_> {
+    /// Appends an event to the history; returns its id.
+    pub fn append<E: Serialize>(&mut self, body: &E) -> Result<String, RecordError> {
+        let (kind, data) = encode(body)?;
+        let events = object(&self.tx, &ROOT, "events")
+            .ok_or_else(|| RecordError::Malformed("no events list".into()))?;
+        let id = uuid::Uuid::new_v4().to_string();
+        let end = self.tx.length(&events);
+        let event = self.tx.insert_object(&events, end, ObjType::Map)?;
+        self.tx.put(&event, "id", id.as_str())?;
+        self.tx.put(&event, "type", kind)?;
+        self.tx.put(&event, "at", ScalarValue::Timestamp(self.at.timestamp_millis()))?;
+        self.tx.put(&event, "user", self.editor.user.as_str())?;
+        self.tx.put(&event, "device", self.editor.device.as_str())?;
+        self.tx.put(&event, "data", data)?;
+        Ok(id)
+    }
+
+    /// Writes a correctable field, recording who wrote it and when.
+    pub fn set_field<T: Serialize>(&mut self, name: &str, value: &T) -> Result<(), RecordError> {
+        let json = serde_json::to_string(value).map_err(|err| RecordError::invalid(name, err.to_string()))?;
+        let fields = object(&self.tx, &ROOT, "fields")
+            .ok_or_else(|| RecordError::Malformed("no fields map".into()))?;
+        let slot = self.tx.put_object(&fields, name, ObjType::Map)?;
+        self.tx.put(&slot, "value", json)?;
+        self.tx.put(&slot, "user", self.editor.user.as_str())?;
+        self.tx.put(&slot, "device", self.editor.device.as_str())?;
+        self.tx.put(&slot, "at", ScalarValue::Timestamp(self.at.timestamp_millis()))?;
+        Ok(())
+    }
+
+    pub fn editor(&self) -> &Editor {
+        self.editor
+    }
+
+    pub fn at(&self) -> DateTime<Utc> {
+        self.at
+    }
+}
+
+fn commit_options(message: &str, at: DateTime<Utc>) -> CommitOptions {
+    CommitOptions::default()
+        .with_message(message)
+        .with_time(at.timestamp())
+}
+
+fn read_header(doc: &Automerge) -> Result<Header, RecordError> {
+    let text = |key: &str| {
+        string(doc, &ROOT, key).ok_or_else(|| RecordError::Malformed(format!("missing {key}")))
+    };
+    let kind = text("kind")?
+        .parse::<RecordKind>()
+        .map_err(RecordError::Malformed)?;
+    let schema = scalar(doc, &ROOT, "schema")
+        .and_then(|value| value.as_u64())
+        .ok_or_else(|| RecordError::Malformed("missing schema".into()))?;
+    if schema > SCHEMA_VERSION {
+        return Err(RecordError::SchemaTooNew {
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(Header {
+        kind,
+        schema,
+        id: text("id")?.parse().map_err(RecordError::Malformed)?,
+        estate: text("estate")?,
+        created_at: timestamp(doc, &ROOT, "created_at")
+            .ok_or_else(|| RecordError::Malformed("missing created_at".into()))?,
+        created_by: text("created_by")?,
+    })
+}
+
+fn read_event(doc: &Automerge, event: &ObjId, received: Option<&ObjId>) -> Option<RawEvent> {
+    let id = string(doc, event, "id")?;
+    let received_at = received.and_then(|received| timestamp(doc, received, id.as_str()));
+    Some(RawEvent {
+        kind: string(doc, event, "type")?,
+        at: timestamp(doc, event, "at")?,
+        received_at,
+        user: string(doc, event, "user")?,
+        device: string(doc, event, "device")?,
+        data: serde_json::from_str(&string(doc, event, "data")?).ok()?,
+        id,
+    })
+}
+
+fn read_slot(doc: &Automerge, slot: &ObjId) -> Option<FieldValue<serde_json::Value>> {
+    Some(FieldValue {
+        value: serde_json::from_str(&string(doc, slot, "value")?).ok()?,
+        user: string(doc, slot, "user")?,
+        device: string(doc, slot, "device")?,
+        at: timestamp(doc, slot, "at")?,
+    })
+}
+
+fn object<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<ObjId> {
+    match doc.get(parent, key).ok()?? {
+        (Value::Object(_), id) => Some(id),
+        _ => None,
+    }
+}
+
+fn scalar(doc: &Automerge, parent: &ObjId, key: &str) -> Option<ScalarValue> {
+    match doc.get(parent, key).ok()?? {
+        (Value::Scalar(value), _) => Some(value.into_owned()),
+        _ => None,
+    }
+}
+
+fn string(doc: &Automerge, parent: &ObjId, key: &str) -> Option<String> {
+    match scalar(doc, parent, key)? {
+        ScalarValue::Str(text) => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+fn timestamp(doc: &Automerge, parent: &ObjId, key: &str) -> Option<DateTime<Utc>> {
+    match scalar(doc, parent, key)? {
+        ScalarValue::Timestamp(millis) | ScalarValue::Int(millis) => {
+            DateTime::from_timestamp_millis(millis)
+        }
+        _ => None,
+    }
+}
