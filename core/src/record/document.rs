@@ -13,7 +13,9 @@
 //! refused verb leaves the document untouched.
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
-use automerge::{ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +25,9 @@ use super::{
     Conflict, ConflictValue, Editor, Event, FieldValue, Header, RawEvent, RecordError, RecordId,
     RecordKind, SCHEMA_VERSION, Verb, may,
 };
+
+/// The creator named in records made by [`RecordDoc::create_shared`].
+pub const SHARED_CREATOR: &str = "shared";
 
 /// A record's Automerge document together with its parsed header.
 #[derive(Debug, Clone)]
@@ -40,7 +45,9 @@ pub struct Write<'a> {
 
 impl std::fmt::Debug for Write<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Write").field("editor", self.editor).finish()
+        f.debug_struct("Write")
+            .field("editor", self.editor)
+            .finish()
     }
 }
 
@@ -54,22 +61,64 @@ impl RecordDoc {
         editor: &Editor,
         at: DateTime<Utc>,
     ) -> Result<Self, RecordError> {
+        RecordDoc::create_with_actor(kind, id, estate, editor, at, None)
+    }
+
+    fn create_with_actor(
+        kind: RecordKind,
+        id: RecordId,
+        estate: &str,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        actor: Option<ActorId>,
+    ) -> Result<Self, RecordError> {
         if estate.trim().is_empty() {
             return Err(RecordError::invalid("estate", "an estate is required"));
         }
         let mut doc = Automerge::new();
+        if let Some(actor) = actor {
+            doc.set_actor(actor);
+        }
         let mut tx = doc.transaction();
         tx.put(ROOT, "kind", kind.as_str())?;
         tx.put(ROOT, "schema", SCHEMA_VERSION)?;
         tx.put(ROOT, "id", id.to_string())?;
         tx.put(ROOT, "estate", estate)?;
-        tx.put(ROOT, "created_at", ScalarValue::Timestamp(at.timestamp_millis()))?;
+        tx.put(
+            ROOT,
+            "created_at",
+            ScalarValue::Timestamp(at.timestamp_millis()),
+        )?;
         tx.put(ROOT, "created_by", editor.user.as_str())?;
         tx.put_object(ROOT, "fields", ObjType::Map)?;
         tx.put_object(ROOT, "events", ObjType::List)?;
         tx.put_object(ROOT, "received", ObjType::Map)?;
         tx.commit_with(commit_options("create", at));
         RecordDoc::from_automerge(doc)
+    }
+
+    /// Creates a record that several devices may create independently while
+    /// offline, such as the one duty log of an estate's duty day. The first
+    /// change is made byte-for-byte identical everywhere (an actor derived
+    /// from the id, a fixed time and creator), so Automerge sees one shared
+    /// change instead of two rival roots; later edits use the device's actor.
+    pub fn create_shared(
+        kind: RecordKind,
+        id: RecordId,
+        estate: &str,
+        created_at: DateTime<Utc>,
+    ) -> Result<Self, RecordError> {
+        let creator = Editor::new(SHARED_CREATOR, SHARED_CREATOR, crate::record::Role::Admin);
+        let mut record = RecordDoc::create_with_actor(
+            kind,
+            id,
+            estate,
+            &creator,
+            created_at,
+            Some(ActorId::from(id.as_bytes().as_slice())),
+        )?;
+        record.doc.set_actor(ActorId::random());
+        Ok(record)
     }
 
     /// Loads a saved document, checking that it is a record this build reads.
@@ -158,7 +207,9 @@ impl RecordDoc {
             ));
         }
         if !fork.get_missing_deps(&[]).is_empty() {
-            return Err(RecordError::Malformed("changes depend on history this replica lacks".into()));
+            return Err(RecordError::Malformed(
+                "changes depend on history this replica lacks".into(),
+            ));
         }
         self.doc = fork;
         Ok(())
@@ -214,7 +265,10 @@ impl RecordDoc {
 
     /// The events this build understands, typed, in history order.
     pub fn events<E: DeserializeOwned>(&self) -> Vec<Event<E>> {
-        self.raw_events().iter().filter_map(RawEvent::typed).collect()
+        self.raw_events()
+            .iter()
+            .filter_map(RawEvent::typed)
+            .collect()
     }
 
     /// A field's current value. When the field is in conflict this is
@@ -250,7 +304,9 @@ impl RecordDoc {
                 at: slot.at,
             })
             .collect();
-        values.sort_by(|a, b| (a.at, &a.device, a.value.to_string()).cmp(&(b.at, &b.device, b.value.to_string())));
+        values.sort_by(|a, b| {
+            (a.at, &a.device, a.value.to_string()).cmp(&(b.at, &b.device, b.value.to_string()))
+        });
         values.dedup_by(|a, b| a.value == b.value);
         (values.len() > 1).then(|| Conflict {
             field: name.to_owned(),
@@ -270,13 +326,15 @@ impl RecordDoc {
     ) -> Result<(), RecordError> {
         let fields = object(&self.doc, &ROOT, "fields")
             .ok_or_else(|| RecordError::Malformed("no fields map".into()))?;
-        let conflict = self
-            .conflict(&fields, field)
-            .ok_or_else(|| RecordError::not_now(Verb::ResolveConflict, format!("{field} is not in conflict")))?;
+        let conflict = self.conflict(&fields, field).ok_or_else(|| {
+            RecordError::not_now(Verb::ResolveConflict, format!("{field} is not in conflict"))
+        })?;
         let chosen = conflict.values.into_iter().nth(pick).ok_or_else(|| {
             RecordError::invalid("pick", format!("{field} has no value number {pick}"))
         })?;
-        self.edit(editor, at, Verb::ResolveConflict, |write| write.set_field(field, &chosen.value))
+        self.edit(editor, at, Verb::ResolveConflict, |write| {
+            write.set_field(field, &chosen.value)
+        })
     }
 
     /// Stamps every event not yet stamped with the server's receipt time;
@@ -295,7 +353,11 @@ impl RecordDoc {
             .ok_or_else(|| RecordError::Malformed("no received map".into()))?;
         let mut tx = self.doc.transaction();
         for id in &unstamped {
-            tx.put(&received, id.as_str(), ScalarValue::Timestamp(at.timestamp_millis()))?;
+            tx.put(
+                &received,
+                id.as_str(),
+                ScalarValue::Timestamp(at.timestamp_millis()),
+            )?;
         }
         tx.commit_with(commit_options("received", at));
         Ok(unstamped.len())
@@ -313,7 +375,11 @@ impl Write<'_> {
         let event = self.tx.insert_object(&events, end, ObjType::Map)?;
         self.tx.put(&event, "id", id.as_str())?;
         self.tx.put(&event, "type", kind)?;
-        self.tx.put(&event, "at", ScalarValue::Timestamp(self.at.timestamp_millis()))?;
+        self.tx.put(
+            &event,
+            "at",
+            ScalarValue::Timestamp(self.at.timestamp_millis()),
+        )?;
         self.tx.put(&event, "user", self.editor.user.as_str())?;
         self.tx.put(&event, "device", self.editor.device.as_str())?;
         self.tx.put(&event, "data", data)?;
@@ -322,14 +388,19 @@ impl Write<'_> {
 
     /// Writes a correctable field, recording who wrote it and when.
     pub fn set_field<T: Serialize>(&mut self, name: &str, value: &T) -> Result<(), RecordError> {
-        let json = serde_json::to_string(value).map_err(|err| RecordError::invalid(name, err.to_string()))?;
+        let json = serde_json::to_string(value)
+            .map_err(|err| RecordError::invalid(name, err.to_string()))?;
         let fields = object(&self.tx, &ROOT, "fields")
             .ok_or_else(|| RecordError::Malformed("no fields map".into()))?;
         let slot = self.tx.put_object(&fields, name, ObjType::Map)?;
         self.tx.put(&slot, "value", json)?;
         self.tx.put(&slot, "user", self.editor.user.as_str())?;
         self.tx.put(&slot, "device", self.editor.device.as_str())?;
-        self.tx.put(&slot, "at", ScalarValue::Timestamp(self.at.timestamp_millis()))?;
+        self.tx.put(
+            &slot,
+            "at",
+            ScalarValue::Timestamp(self.at.timestamp_millis()),
+        )?;
         Ok(())
     }
 
@@ -425,5 +496,70 @@ fn timestamp(doc: &Automerge, parent: &ObjId, key: &str) -> Option<DateTime<Utc>
             DateTime::from_timestamp_millis(millis)
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Role;
+
+    #[test]
+    fn shared_records_created_on_two_devices_merge_as_one() {
+        let id = RecordId::derived("estate-1/duty/2026-03-02");
+        let at = DateTime::from_timestamp(1_772_400_000, 0).expect("time");
+        let mut a = RecordDoc::create_shared(RecordKind::DutyLog, id, "estate-1", at).expect("a");
+        let mut b = RecordDoc::create_shared(RecordKind::DutyLog, id, "estate-1", at).expect("b");
+        let desk = Editor::new("lin", "desk", Role::FrontDesk);
+        a.edit(&desk, at, Verb::AppendEntry, |w| {
+            w.append(&serde_json::json!({"type": "x", "data": 1}))
+                .map(drop)
+        })
+        .expect("a");
+        b.edit(&desk, at, Verb::AppendEntry, |w| {
+            w.append(&serde_json::json!({"type": "y", "data": 2}))
+                .map(drop)
+        })
+        .expect("b");
+        a.merge(&b).expect("merge");
+        assert_eq!(a.raw_events().len(), 2, "both entries land in one list");
+    }
+
+    #[test]
+    fn garbage_is_not_a_record() {
+        assert!(matches!(
+            RecordDoc::load(b"not automerge"),
+            Err(RecordError::Malformed(_))
+        ));
+        let empty = Automerge::new().save();
+        assert!(matches!(
+            RecordDoc::load(&empty),
+            Err(RecordError::Malformed(_))
+        ));
+    }
+
+    #[test]
+    fn changes_that_alter_the_header_are_refused() {
+        let desk = Editor::new("lin", "desk", Role::FrontDesk);
+        let at = DateTime::from_timestamp(1_772_400_000, 0).expect("time");
+        let record = RecordDoc::create(
+            RecordKind::Complaint,
+            RecordId::random(),
+            "estate-1",
+            &desk,
+            at,
+        )
+        .expect("create");
+        let mut tampered = record.automerge().fork();
+        let heads = tampered.get_heads();
+        let mut tx = tampered.transaction();
+        tx.put(ROOT, "estate", "estate-2").expect("put");
+        tx.commit();
+        let mut local = record.clone();
+        let err = local
+            .apply_changes(&tampered.save_after(&heads))
+            .expect_err("refused");
+        assert!(matches!(err, RecordError::Invalid { .. }));
+        assert_eq!(local.header().estate, "estate-1");
     }
 }

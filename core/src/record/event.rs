@@ -59,13 +59,16 @@ impl RawEvent {
 /// Splits a typed event into its stored `type` and `data`. Event enums are
 /// serialized adjacently tagged (`#[serde(tag = "type", content = "data")]`).
 pub(crate) fn encode<E: Serialize>(body: &E) -> Result<(String, String), RecordError> {
-    let value = serde_json::to_value(body)
-        .map_err(|err| RecordError::invalid("event", err.to_string()))?;
+    let value =
+        serde_json::to_value(body).map_err(|err| RecordError::invalid("event", err.to_string()))?;
     let kind = value
         .get("type")
         .and_then(|kind| kind.as_str())
         .ok_or_else(|| RecordError::invalid("event", "event types must be tagged"))?
         .to_owned();
-    let data = value.get("data").cloned().unwrap_or(serde_json::Value::Null);
+    let data = value
+        .get("data")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null);
     Ok((kind, data.to_string()))
 }

@@ -79,6 +79,16 @@ impl RecordId {
     pub fn from_uuid(uuid: Uuid) -> Self {
         RecordId(uuid)
     }
+
+    /// The same id on every device for the same name (UUID v5), for records
+    /// that must be one per something, like an estate's duty day.
+    pub fn derived(name: &str) -> Self {
+        RecordId(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()))
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 16] {
+        self.0.as_bytes()
+    }
 }
 
 impl fmt::Display for RecordId {

@@ -19,7 +19,7 @@ pub use document::{RecordDoc, Write};
 pub use editor::{Editor, Role};
 pub use error::RecordError;
 pub use event::{Event, RawEvent};
-pub use fold::{Lifecycle, TimelineEntry, replay};
 pub use fields::{Conflict, ConflictValue, FieldValue};
+pub use fold::{Lifecycle, TimelineEntry, replay};
 pub use header::{Header, RecordId, RecordKind, SCHEMA_VERSION};
 pub use permissions::{Verb, may};
