@@ -8,9 +8,11 @@
 //! - [`kinds`]: the record kinds and their verbs (repair sheet, patrol round,
 //!   checklist, complaint, duty log) with the state each derives;
 //! - [`store`]: the device's SQLite file, which keeps documents and an index
-//!   of them in step.
+//!   of them in step;
+//! - [`sync`]: the wire protocol and the sans-IO sync session.
 
 pub mod kinds;
 pub mod record;
 pub mod rules;
 pub mod store;
+pub mod sync;

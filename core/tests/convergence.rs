@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use stairwell_core::kinds::repair_sheet::{
-    Amendment, CallbackMethod, FeeLine, Intake, MaterialCheck, MaterialResult, RepairSheet, Satisfaction,
+    Amendment, CallbackMethod, FeeLine, Intake, MaterialCheck, MaterialResult, RepairSheet,
+    Satisfaction,
 };
 use stairwell_core::kinds::{BlobHash, Signature};
 use stairwell_core::record::{Editor, RecordDoc, Role};
@@ -49,7 +50,10 @@ fn step() -> impl Strategy<Value = Step> {
 }
 
 fn time(minute: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0).single().expect("valid") + Duration::minutes(minute)
+    Utc.with_ymd_and_hms(2026, 3, 2, 1, 0, 0)
+        .single()
+        .expect("valid")
+        + Duration::minutes(minute)
 }
 
 fn editors(replica: usize) -> [Editor; 4] {
@@ -80,22 +84,47 @@ fn apply(sheet: &mut RepairSheet, replica: usize, minute: i64, step: &Step) {
         Step::FeeLine(quantity) => sheet.add_fee_line(
             &tech,
             at,
-            FeeLine { description: "part".into(), quantity: *quantity, unit_price_cents: 250, from_price_list: true },
+            FeeLine {
+                description: "part".into(),
+                quantity: *quantity,
+                unit_price_cents: 250,
+                from_price_list: true,
+            },
         ),
         Step::Material(n) => {
-            let result = [MaterialResult::Qualified, MaterialResult::Unqualified, MaterialResult::PoorQuality][*n as usize % 3];
-            sheet.check_material(&tech, at, MaterialCheck { material: "pipe".into(), result, note: String::new() })
+            let result = [
+                MaterialResult::Qualified,
+                MaterialResult::Unqualified,
+                MaterialResult::PoorQuality,
+            ][*n as usize % 3];
+            sheet.check_material(
+                &tech,
+                at,
+                MaterialCheck {
+                    material: "pipe".into(),
+                    result,
+                    note: String::new(),
+                },
+            )
         }
         Step::Note(n) => sheet.add_note(&patrol, at, &format!("note {n} from {replica}")),
         Step::Amend(n) => {
             let amendment = match n % 3 {
                 0 => Amendment::Phone(format!("139 000{replica} {n}{n}{n}")),
-                1 => Amendment::Urgency([Urgency::Normal, Urgency::Urgent, Urgency::ExtraUrgent][replica % 3]),
+                1 => Amendment::Urgency(
+                    [Urgency::Normal, Urgency::Urgent, Urgency::ExtraUrgent][replica % 3],
+                ),
                 _ => Amendment::Unit(format!("B{replica}-{n}")),
             };
             sheet.amend(&desk, at, amendment)
         }
-        Step::Complete => sheet.complete(&tech, at, vec!["part".into()], signature(), Satisfaction::Satisfied),
+        Step::Complete => sheet.complete(
+            &tech,
+            at,
+            vec!["part".into()],
+            signature(),
+            Satisfaction::Satisfied,
+        ),
         Step::HandBack => sheet.hand_back(&tech, at),
         Step::ConfirmReturn => sheet.confirm_return(&sup, at),
         Step::CallBack(satisfied) => sheet.call_back(
@@ -112,13 +141,22 @@ fn apply(sheet: &mut RepairSheet, replica: usize, minute: i64, step: &Step) {
         Step::Resolve(pick) => match sheet.view().conflicts.first() {
             Some(conflict) => {
                 let field = conflict.field.clone();
-                sheet.doc_mut().resolve_conflict(&desk, at, &field, usize::from(*pick) % conflict.values.len())
+                sheet.doc_mut().resolve_conflict(
+                    &desk,
+                    at,
+                    &field,
+                    usize::from(*pick) % conflict.values.len(),
+                )
             }
             None => Ok(()),
         },
     };
     if result.is_err() {
-        assert_eq!(sheet.doc().heads(), before, "a refused {step:?} changed the record");
+        assert_eq!(
+            sheet.doc().heads(),
+            before,
+            "a refused {step:?} changed the record"
+        );
     }
 }
 
@@ -130,12 +168,22 @@ fn replica_of(sheet: &RepairSheet) -> RepairSheet {
 fn merged(order: &[usize], replicas: &[RepairSheet]) -> RepairSheet {
     let mut result = replica_of(&replicas[order[0]]);
     for &index in &order[1..] {
-        result.doc_mut().merge(replicas[index].doc()).expect("merge");
+        result
+            .doc_mut()
+            .merge(replicas[index].doc())
+            .expect("merge");
     }
     result
 }
 
-const ORDERS: [[usize; 3]; 6] = [[0, 1, 2], [0, 2, 1], [1, 0, 2], [1, 2, 0], [2, 0, 1], [2, 1, 0]];
+const ORDERS: [[usize; 3]; 6] = [
+    [0, 1, 2],
+    [0, 2, 1],
+    [1, 0, 2],
+    [1, 2, 0],
+    [2, 0, 1],
+    [2, 1, 0],
+];
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]

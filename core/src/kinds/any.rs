@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use super::repair_sheet::RepairSheet;
-use crate::record::{RecordDoc, RecordError, RecordId, RecordKind};
+use super::repair_sheet::{RepairEvent, RepairSheet};
+use crate::record::{RawEvent, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// What lists show and queries filter on, derived from a record's document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,16 @@ impl AnyRecord {
         match self {
             AnyRecord::RepairSheet(record) => record.doc(),
             AnyRecord::Other(doc) => doc,
+        }
+    }
+
+    /// The verb that appends `event`, or `None` for an event type this build
+    /// does not know: the server checks every pushed event's verb against
+    /// the author's role.
+    pub fn verb_of(kind: RecordKind, event: &RawEvent) -> Option<Verb> {
+        match kind {
+            RecordKind::RepairSheet => event.typed::<RepairEvent>().map(|event| event.body.verb()),
+            _ => None,
         }
     }
 

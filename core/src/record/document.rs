@@ -279,6 +279,25 @@ impl RecordDoc {
         FieldValue::parse(read_slot(&self.doc, &slot)?)
     }
 
+    /// Every value of every field, competing ones included, with who wrote
+    /// it: what the server compares to see which fields a push wrote.
+    pub fn field_writes(&self) -> Vec<(String, FieldValue<serde_json::Value>)> {
+        let Some(fields) = object(&self.doc, &ROOT, "fields") else {
+            return Vec::new();
+        };
+        self.doc
+            .keys(&fields)
+            .flat_map(|name| {
+                let values = self.doc.get_all(&fields, name.as_str()).unwrap_or_default();
+                values
+                    .into_iter()
+                    .filter_map(|(_, slot)| read_slot(&self.doc, &slot))
+                    .map(move |value| (name.clone(), value))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
     /// Every field written concurrently with different values.
     pub fn conflicts(&self) -> Vec<Conflict> {
         let Some(fields) = object(&self.doc, &ROOT, "fields") else {

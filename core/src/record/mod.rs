@@ -15,7 +15,7 @@ mod fold;
 mod header;
 mod permissions;
 
-pub use document::{RecordDoc, Write};
+pub use document::{RecordDoc, SHARED_CREATOR, Write};
 pub use editor::{Editor, Role};
 pub use error::RecordError;
 pub use event::{Event, RawEvent};

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::{BlobHash, Signature};
+use crate::record::Verb;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -18,7 +19,9 @@ pub enum RepairEvent {
         source: Option<SourceLink>,
     },
     /// A technician was assigned (again, on a reassignment).
-    Dispatched { technician: String },
+    Dispatched {
+        technician: String,
+    },
     /// Feasibility and fee decided for an item not on the price list.
     Quoted {
         feasible: bool,
@@ -34,11 +37,19 @@ pub enum RepairEvent {
     /// The resident agreed to the fee standard.
     Agreed,
     /// The resident declined; the job ends, signed by the technician.
-    Declined { reason: String, signature: Signature },
+    Declined {
+        reason: String,
+        signature: Signature,
+    },
     FeeLineAdded(FeeLine),
     MaterialChecked(MaterialCheck),
-    NoteAdded { text: String },
-    PhotoAttached { blob: BlobHash, caption: String },
+    NoteAdded {
+        text: String,
+    },
+    PhotoAttached {
+        blob: BlobHash,
+        caption: String,
+    },
     /// The resident tried the repair and signed; the resident's copy is the
     /// basis for billing.
     Completed {
@@ -122,4 +133,27 @@ pub struct Callback {
 pub enum CallbackMethod {
     InPerson,
     Phone,
+}
+
+impl RepairEvent {
+    /// The verb that appends this event, for permission checks on the server.
+    pub fn verb(&self) -> Verb {
+        match self {
+            RepairEvent::Opened { .. } => Verb::OpenRepairSheet,
+            RepairEvent::Dispatched { .. } => Verb::Dispatch,
+            RepairEvent::Quoted { .. } => Verb::Quote,
+            RepairEvent::Arrived => Verb::Arrive,
+            RepairEvent::ItemsConfirmed { .. } => Verb::ConfirmItems,
+            RepairEvent::Agreed => Verb::Agree,
+            RepairEvent::Declined { .. } => Verb::Decline,
+            RepairEvent::FeeLineAdded(_) => Verb::AddFeeLine,
+            RepairEvent::MaterialChecked(_) => Verb::CheckMaterial,
+            RepairEvent::NoteAdded { .. } => Verb::AddNote,
+            RepairEvent::PhotoAttached { .. } => Verb::AttachPhoto,
+            RepairEvent::Completed { .. } => Verb::Complete,
+            RepairEvent::HandedBack => Verb::HandBack,
+            RepairEvent::ReturnConfirmed => Verb::ConfirmReturn,
+            RepairEvent::CalledBack(_) => Verb::CallBack,
+        }
+    }
 }

@@ -78,7 +78,9 @@ impl Intake {
                 .field("location")
                 .map_or(RepairLocation::InUnit, |field| field.value),
             on_price_list: get(doc, "on_price_list"),
-            urgency: doc.field("urgency").map_or(Urgency::Normal, |field| field.value),
+            urgency: doc
+                .field("urgency")
+                .map_or(Urgency::Normal, |field| field.value),
             appointment: get(doc, "appointment"),
         }
     }
@@ -88,10 +90,14 @@ impl Amendment {
     /// Validates the new value and writes it to its field.
     pub(crate) fn write(self, write: &mut Write<'_>) -> Result<(), RecordError> {
         match self {
-            Amendment::ResidentName(name) => write.set_field("resident_name", &required("resident_name", name)?),
+            Amendment::ResidentName(name) => {
+                write.set_field("resident_name", &required("resident_name", name)?)
+            }
             Amendment::Unit(unit) => write.set_field("unit", &required("unit", unit)?),
             Amendment::Phone(phone) => write.set_field("phone", &valid_phone(phone)?),
-            Amendment::Problem(problem) => write.set_field("problem", &required("problem", problem)?),
+            Amendment::Problem(problem) => {
+                write.set_field("problem", &required("problem", problem)?)
+            }
             Amendment::OnPriceList(on) => write.set_field("on_price_list", &on),
             Amendment::Urgency(urgency) => write.set_field("urgency", &urgency),
             Amendment::Appointment(at) => write.set_field("appointment", &at),
@@ -109,6 +115,9 @@ fn valid_phone(phone: String) -> Result<String, RecordError> {
     if only_phone_chars && (3..=20).contains(&digits) {
         Ok(phone)
     } else {
-        Err(RecordError::invalid("phone", format!("{phone:?} is not a phone number")))
+        Err(RecordError::invalid(
+            "phone",
+            format!("{phone:?} is not a phone number"),
+        ))
     }
 }

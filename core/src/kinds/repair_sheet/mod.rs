@@ -3,6 +3,7 @@
 //! quoted → on site → agreed/declined → completed → handed back → returned →
 //! called back. Each public method is one step the procedures name.
 
+mod deadline;
 mod events;
 mod intake;
 mod view;
@@ -10,6 +11,7 @@ mod view;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+pub use deadline::next_deadline;
 pub use events::{
     Callback, CallbackMethod, FeeLine, MaterialCheck, MaterialResult, RepairEvent, Satisfaction,
     SourceLink,
@@ -41,12 +43,24 @@ impl RepairSheet {
     ) -> Result<Self, RecordError> {
         let intake = intake.validated()?;
         if reported_at > at {
-            return Err(RecordError::invalid("reported_at", "cannot be after the sheet is written"));
+            return Err(RecordError::invalid(
+                "reported_at",
+                "cannot be after the sheet is written",
+            ));
         }
-        let mut doc = RecordDoc::create(RecordKind::RepairSheet, RecordId::random(), estate, editor, at)?;
+        let mut doc = RecordDoc::create(
+            RecordKind::RepairSheet,
+            RecordId::random(),
+            estate,
+            editor,
+            at,
+        )?;
         doc.edit(editor, at, Verb::OpenRepairSheet, |write| {
             intake.write(write)?;
-            write.append(&RepairEvent::Opened { reported_at, source })
+            write.append(&RepairEvent::Opened {
+                reported_at,
+                source,
+            })
         })?;
         Ok(RepairSheet { doc })
     }
@@ -75,13 +89,27 @@ impl RepairSheet {
 
     /// The sheet's current state, folded from its history.
     pub fn view(&self) -> RepairSheetView {
-        RepairSheetView::fold(Intake::read(&self.doc), &self.doc.events(), self.doc.conflicts())
+        RepairSheetView::fold(
+            Intake::read(&self.doc),
+            &self.doc.events(),
+            self.doc.conflicts(),
+        )
     }
 
     /// Assigns (or reassigns) the technician.
-    pub fn dispatch(&mut self, editor: &Editor, at: DateTime<Utc>, technician: &str) -> Result<(), RecordError> {
+    pub fn dispatch(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        technician: &str,
+    ) -> Result<(), RecordError> {
         let technician = required("technician", technician.to_owned())?;
-        self.step(editor, at, Verb::Dispatch, RepairEvent::Dispatched { technician })
+        self.step(
+            editor,
+            at,
+            Verb::Dispatch,
+            RepairEvent::Dispatched { technician },
+        )
     }
 
     /// Engineering's decision on an item not on the price list.
@@ -100,7 +128,16 @@ impl RepairSheet {
             return Err(RecordError::invalid("fee", "a feasible job needs its fee"));
         }
         let note = note.trim().to_owned();
-        self.step(editor, at, Verb::Quote, RepairEvent::Quoted { feasible, fee_cents, note })
+        self.step(
+            editor,
+            at,
+            Verb::Quote,
+            RepairEvent::Quoted {
+                feasible,
+                fee_cents,
+                note,
+            },
+        )
     }
 
     /// The assigned technician arrived on site.
@@ -109,7 +146,10 @@ impl RepairSheet {
         if editor.role != Role::Admin && assigned.as_deref() != Some(editor.user.as_str()) {
             return Err(RecordError::not_now(
                 Verb::Arrive,
-                format!("the sheet is assigned to {}", assigned.as_deref().unwrap_or("nobody")),
+                format!(
+                    "the sheet is assigned to {}",
+                    assigned.as_deref().unwrap_or("nobody")
+                ),
             ));
         }
         self.step(editor, at, Verb::Arrive, RepairEvent::Arrived)
@@ -125,7 +165,15 @@ impl RepairSheet {
     ) -> Result<(), RecordError> {
         let items = non_empty_items(items)?;
         let fee_standard = fee_standard.trim().to_owned();
-        self.step(editor, at, Verb::ConfirmItems, RepairEvent::ItemsConfirmed { items, fee_standard })
+        self.step(
+            editor,
+            at,
+            Verb::ConfirmItems,
+            RepairEvent::ItemsConfirmed {
+                items,
+                fee_standard,
+            },
+        )
     }
 
     pub fn agree(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
@@ -141,10 +189,20 @@ impl RepairSheet {
         signature: Signature,
     ) -> Result<(), RecordError> {
         let reason = required("reason", reason.to_owned())?;
-        self.step(editor, at, Verb::Decline, RepairEvent::Declined { reason, signature })
+        self.step(
+            editor,
+            at,
+            Verb::Decline,
+            RepairEvent::Declined { reason, signature },
+        )
     }
 
-    pub fn add_fee_line(&mut self, editor: &Editor, at: DateTime<Utc>, line: FeeLine) -> Result<(), RecordError> {
+    pub fn add_fee_line(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        line: FeeLine,
+    ) -> Result<(), RecordError> {
         let description = required("description", line.description)?;
         if line.quantity == 0 {
             return Err(RecordError::invalid("quantity", "must be at least 1"));
@@ -152,8 +210,16 @@ impl RepairSheet {
         if line.unit_price_cents < 0 {
             return Err(RecordError::invalid("unit_price", "cannot be negative"));
         }
-        let line = FeeLine { description, ..line };
-        self.step(editor, at, Verb::AddFeeLine, RepairEvent::FeeLineAdded(line))
+        let line = FeeLine {
+            description,
+            ..line
+        };
+        self.step(
+            editor,
+            at,
+            Verb::AddFeeLine,
+            RepairEvent::FeeLineAdded(line),
+        )
     }
 
     /// Records the check of a material the resident supplied.
@@ -165,10 +231,20 @@ impl RepairSheet {
     ) -> Result<(), RecordError> {
         let material = required("material", check.material)?;
         let check = MaterialCheck { material, ..check };
-        self.step(editor, at, Verb::CheckMaterial, RepairEvent::MaterialChecked(check))
+        self.step(
+            editor,
+            at,
+            Verb::CheckMaterial,
+            RepairEvent::MaterialChecked(check),
+        )
     }
 
-    pub fn add_note(&mut self, editor: &Editor, at: DateTime<Utc>, text: &str) -> Result<(), RecordError> {
+    pub fn add_note(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        text: &str,
+    ) -> Result<(), RecordError> {
         let text = required("note", text.to_owned())?;
         self.step(editor, at, Verb::AddNote, RepairEvent::NoteAdded { text })
     }
@@ -181,7 +257,12 @@ impl RepairSheet {
         caption: &str,
     ) -> Result<(), RecordError> {
         let caption = caption.trim().to_owned();
-        self.step(editor, at, Verb::AttachPhoto, RepairEvent::PhotoAttached { blob, caption })
+        self.step(
+            editor,
+            at,
+            Verb::AttachPhoto,
+            RepairEvent::PhotoAttached { blob, caption },
+        )
     }
 
     /// The resident tried the repair and signed.
@@ -206,29 +287,63 @@ impl RepairSheet {
         self.step(editor, at, Verb::HandBack, RepairEvent::HandedBack)
     }
 
-    pub fn confirm_return(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        self.step(editor, at, Verb::ConfirmReturn, RepairEvent::ReturnConfirmed)
+    pub fn confirm_return(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+    ) -> Result<(), RecordError> {
+        self.step(
+            editor,
+            at,
+            Verb::ConfirmReturn,
+            RepairEvent::ReturnConfirmed,
+        )
     }
 
     /// A callback after completion; in person it needs the resident's signature.
-    pub fn call_back(&mut self, editor: &Editor, at: DateTime<Utc>, callback: Callback) -> Result<(), RecordError> {
+    pub fn call_back(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        callback: Callback,
+    ) -> Result<(), RecordError> {
         if callback.method == CallbackMethod::InPerson && callback.signature.is_none() {
-            return Err(RecordError::invalid("signature", "a callback in person needs the resident's signature"));
+            return Err(RecordError::invalid(
+                "signature",
+                "a callback in person needs the resident's signature",
+            ));
         }
         let outcome = required("outcome", callback.outcome)?;
-        let callback = Callback { outcome, ..callback };
-        self.step(editor, at, Verb::CallBack, RepairEvent::CalledBack(callback))
+        let callback = Callback {
+            outcome,
+            ..callback
+        };
+        self.step(
+            editor,
+            at,
+            Verb::CallBack,
+            RepairEvent::CalledBack(callback),
+        )
     }
 
     /// Corrects an intake field.
-    pub fn amend(&mut self, editor: &Editor, at: DateTime<Utc>, amendment: Amendment) -> Result<(), RecordError> {
-        self.doc.edit(editor, at, Verb::Amend, |write| amendment.write(write))
+    pub fn amend(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        amendment: Amendment,
+    ) -> Result<(), RecordError> {
+        self.doc
+            .edit(editor, at, Verb::Amend, |write| amendment.write(write))
     }
 
     /// The index row lists and queries read.
-    pub fn index_entry(&self, _tz: Tz) -> IndexEntry {
+    pub fn index_entry(&self, tz: Tz) -> IndexEntry {
         let view = self.view();
+        let deadline = next_deadline(&view, tz);
         IndexEntry {
+            due: deadline.map(|deadline| deadline.due),
+            due_rule: deadline.map(|deadline| deadline.rule.code().to_owned()),
             state: view.state.as_str().to_owned(),
             open: view.state.is_open(),
             title: view.intake.problem.clone(),
@@ -239,12 +354,19 @@ impl RepairSheet {
     }
 
     /// Checks `event` against the lifecycle, then appends it.
-    fn step(&mut self, editor: &Editor, at: DateTime<Utc>, verb: Verb, event: RepairEvent) -> Result<(), RecordError> {
+    fn step(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        verb: Verb,
+        event: RepairEvent,
+    ) -> Result<(), RecordError> {
         use crate::record::Lifecycle;
         self.view()
             .check(&event)
             .map_err(|reason| RecordError::not_now(verb, reason))?;
-        self.doc.edit(editor, at, verb, |write| write.append(&event).map(drop))
+        self.doc
+            .edit(editor, at, verb, |write| write.append(&event).map(drop))
     }
 }
 

@@ -112,8 +112,14 @@ pub struct RepairSheetView {
 
 impl RepairSheetView {
     /// Folds the history into a view. `events` are in history order.
-    pub(crate) fn fold(intake: Intake, events: &[Event<RepairEvent>], conflicts: Vec<Conflict>) -> Self {
-        let opened_at = events.first().map_or(DateTime::<Utc>::MIN_UTC, |event| event.at);
+    pub(crate) fn fold(
+        intake: Intake,
+        events: &[Event<RepairEvent>],
+        conflicts: Vec<Conflict>,
+    ) -> Self {
+        let opened_at = events
+            .first()
+            .map_or(DateTime::<Utc>::MIN_UTC, |event| event.at);
         let mut view = RepairSheetView {
             state: RepairState::Reported,
             intake,
@@ -151,7 +157,9 @@ impl RepairSheetView {
     /// Whether a resident's callback left them satisfied; until then the
     /// case is called back again (DOMAIN §5).
     pub fn callback_settled(&self) -> bool {
-        self.callbacks.last().is_some_and(|record| record.callback.satisfied)
+        self.callbacks
+            .last()
+            .is_some_and(|record| record.callback.satisfied)
     }
 }
 
@@ -171,36 +179,51 @@ impl Lifecycle for RepairSheetView {
         match event {
             RepairEvent::Opened { .. } if self.opened => Err("the sheet is already open".into()),
             RepairEvent::Opened { .. } => Ok(()),
-            RepairEvent::Dispatched { .. } => {
-                allowed(&[Reported, Dispatched, Quoted], "only a sheet not yet worked is dispatched")
-            }
+            RepairEvent::Dispatched { .. } => allowed(
+                &[Reported, Dispatched, Quoted],
+                "only a sheet not yet worked is dispatched",
+            ),
             RepairEvent::Quoted { .. } if self.intake.on_price_list => {
                 Err("the item is on the price list, so it needs no quote".into())
             }
-            RepairEvent::Quoted { .. } => allowed(&[Reported, Dispatched], "a quote comes before the visit"),
+            RepairEvent::Quoted { .. } => {
+                allowed(&[Reported, Dispatched], "a quote comes before the visit")
+            }
             RepairEvent::Arrived => {
                 if self.quote.as_ref().is_some_and(|quote| !quote.feasible) {
                     return Err("engineering found the job not feasible".into());
                 }
-                allowed(&[Dispatched, Quoted], "the technician arrives once dispatched")
+                allowed(
+                    &[Dispatched, Quoted],
+                    "the technician arrives once dispatched",
+                )
             }
             RepairEvent::ItemsConfirmed { .. } => allowed(&[OnSite], "items are confirmed on site"),
             RepairEvent::Agreed | RepairEvent::Declined { .. } => {
                 allowed(&[OnSite], "the resident answers on site")
             }
-            RepairEvent::FeeLineAdded(_) | RepairEvent::MaterialChecked(_) => {
-                allowed(&[OnSite, Agreed], "fees and materials are noted during the work")
-            }
+            RepairEvent::FeeLineAdded(_) | RepairEvent::MaterialChecked(_) => allowed(
+                &[OnSite, Agreed],
+                "fees and materials are noted during the work",
+            ),
             RepairEvent::Completed { .. } => {
                 let needs_agreement = self.intake.location == RepairLocation::InUnit;
                 if needs_agreement {
-                    allowed(&[Agreed], "a paid repair needs the resident's agreement first")
+                    allowed(
+                        &[Agreed],
+                        "a paid repair needs the resident's agreement first",
+                    )
                 } else {
                     allowed(&[OnSite, Agreed], "the repair is completed on site")
                 }
             }
-            RepairEvent::HandedBack => allowed(&[Completed, Declined], "only a finished sheet is handed back"),
-            RepairEvent::ReturnConfirmed => allowed(&[HandedBack], "the sheet must be handed back first"),
+            RepairEvent::HandedBack => allowed(
+                &[Completed, Declined],
+                "only a finished sheet is handed back",
+            ),
+            RepairEvent::ReturnConfirmed => {
+                allowed(&[HandedBack], "the sheet must be handed back first")
+            }
             RepairEvent::CalledBack(_) => {
                 if self.completion.is_none() {
                     Err("only a completed repair is called back".into())
@@ -215,7 +238,10 @@ impl Lifecycle for RepairSheetView {
     fn apply(&mut self, event: &Event<RepairEvent>) {
         let at = event.at;
         match &event.body {
-            RepairEvent::Opened { reported_at, source } => {
+            RepairEvent::Opened {
+                reported_at,
+                source,
+            } => {
                 self.reported_at = *reported_at;
                 self.opened_at = at;
                 self.source = source.clone();
@@ -228,7 +254,11 @@ impl Lifecycle for RepairSheetView {
                     self.state = RepairState::Dispatched;
                 }
             }
-            RepairEvent::Quoted { feasible, fee_cents, note } => {
+            RepairEvent::Quoted {
+                feasible,
+                fee_cents,
+                note,
+            } => {
                 self.quote = Some(Quote {
                     feasible: *feasible,
                     fee_cents: *fee_cents,
@@ -241,7 +271,10 @@ impl Lifecycle for RepairSheetView {
                 self.arrived_at = Some(at);
                 self.state = RepairState::OnSite;
             }
-            RepairEvent::ItemsConfirmed { items, fee_standard } => {
+            RepairEvent::ItemsConfirmed {
+                items,
+                fee_standard,
+            } => {
                 self.confirmed_items = Some((items.clone(), fee_standard.clone()));
             }
             RepairEvent::Agreed => {

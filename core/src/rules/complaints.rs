@@ -1,0 +1,45 @@
+//! Complaint and help-request deadlines [§8, §9]. Most requests are answered
+//! on the spot; the clocks here are for the ones that cannot be, so they do
+//! not sit unanswered. The monthly timeliness rate is in `rates`.
+
+use super::deadline::Deadline;
+use super::local_time::shift;
+use super::rule_id::RuleId;
+use chrono::{DateTime, TimeDelta, Utc};
+
+const HELP_REQUEST_ANSWERED_WITHIN: TimeDelta = TimeDelta::minutes(10);
+
+/// A serious complaint is reported to company management at once.
+pub fn serious_complaint_reported(received_at: DateTime<Utc>) -> Deadline {
+    Deadline::new(RuleId::ComplaintSeriousReported, received_at)
+}
+
+/// A help request that cannot be solved at once is reported to the
+/// department head and answered within 10 min of being received.
+pub fn help_request_answered(received_at: DateTime<Utc>) -> Deadline {
+    Deadline::new(
+        RuleId::HelpRequestAnswered,
+        shift(received_at, HELP_REQUEST_ANSWERED_WITHIN),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::test_support::utc;
+
+    #[test]
+    fn rule_complaint_serious_reported_at_once() {
+        let deadline = serious_complaint_reported(utc("2024-05-01T02:00:00Z"));
+        assert_eq!(deadline.rule, RuleId::ComplaintSeriousReported);
+        assert_eq!(deadline.due, utc("2024-05-01T02:00:00Z"));
+    }
+
+    #[test]
+    fn rule_help_request_not_solved_at_once_answered_within_10_min() {
+        let deadline = help_request_answered(utc("2024-05-01T02:00:00Z"));
+        assert_eq!(deadline.rule, RuleId::HelpRequestAnswered);
+        assert_eq!(deadline.due, utc("2024-05-01T02:10:00Z"));
+        assert!(deadline.is_met_by(utc("2024-05-01T02:10:00Z")));
+    }
+}
