@@ -6,7 +6,13 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
+use super::checklist::{Checklist, ChecklistEvent};
+use super::checklist_template::{ChecklistTemplate, TemplateEvent};
+use super::complaint::{Complaint, ComplaintEvent};
+use super::duty_log::{DutyEvent, DutyLog};
+use super::patrol_round::{PatrolRound, RoundEvent};
 use super::repair_sheet::{RepairEvent, RepairSheet};
+use super::route_template::{RouteEvent, RouteTemplate};
 use crate::record::{RawEvent, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// What lists show and queries filter on, derived from a record's document.
@@ -38,8 +44,27 @@ pub struct IndexEntry {
 #[derive(Debug, Clone)]
 pub enum AnyRecord {
     RepairSheet(RepairSheet),
-    /// A kind this build stores and syncs but has no verbs for.
-    Other(RecordDoc),
+    RouteTemplate(RouteTemplate),
+    PatrolRound(PatrolRound),
+    ChecklistTemplate(ChecklistTemplate),
+    Checklist(Checklist),
+    Complaint(Complaint),
+    DutyLog(DutyLog),
+}
+
+/// Calls `$body` with the typed record of any variant bound to `$record`.
+macro_rules! each_kind {
+    ($any:expr, $record:ident => $body:expr) => {
+        match $any {
+            AnyRecord::RepairSheet($record) => $body,
+            AnyRecord::RouteTemplate($record) => $body,
+            AnyRecord::PatrolRound($record) => $body,
+            AnyRecord::ChecklistTemplate($record) => $body,
+            AnyRecord::Checklist($record) => $body,
+            AnyRecord::Complaint($record) => $body,
+            AnyRecord::DutyLog($record) => $body,
+        }
+    };
 }
 
 impl AnyRecord {
@@ -50,15 +75,19 @@ impl AnyRecord {
     pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
         Ok(match doc.kind() {
             RecordKind::RepairSheet => AnyRecord::RepairSheet(RepairSheet::from_doc(doc)?),
-            _ => AnyRecord::Other(doc),
+            RecordKind::RouteTemplate => AnyRecord::RouteTemplate(RouteTemplate::from_doc(doc)?),
+            RecordKind::PatrolRound => AnyRecord::PatrolRound(PatrolRound::from_doc(doc)?),
+            RecordKind::ChecklistTemplate => {
+                AnyRecord::ChecklistTemplate(ChecklistTemplate::from_doc(doc)?)
+            }
+            RecordKind::Checklist => AnyRecord::Checklist(Checklist::from_doc(doc)?),
+            RecordKind::Complaint => AnyRecord::Complaint(Complaint::from_doc(doc)?),
+            RecordKind::DutyLog => AnyRecord::DutyLog(DutyLog::from_doc(doc)?),
         })
     }
 
     pub fn doc(&self) -> &RecordDoc {
-        match self {
-            AnyRecord::RepairSheet(record) => record.doc(),
-            AnyRecord::Other(doc) => doc,
-        }
+        each_kind!(self, record => record.doc())
     }
 
     /// The verb that appends `event`, or `None` for an event type this build
@@ -67,16 +96,24 @@ impl AnyRecord {
     pub fn verb_of(kind: RecordKind, event: &RawEvent) -> Option<Verb> {
         match kind {
             RecordKind::RepairSheet => event.typed::<RepairEvent>().map(|event| event.body.verb()),
-            _ => None,
+            RecordKind::RouteTemplate => event.typed::<RouteEvent>().map(|event| event.body.verb()),
+            RecordKind::PatrolRound => event.typed::<RoundEvent>().map(|event| event.body.verb()),
+            RecordKind::ChecklistTemplate => event
+                .typed::<TemplateEvent>()
+                .map(|event| event.body.verb()),
+            RecordKind::Checklist => event
+                .typed::<ChecklistEvent>()
+                .map(|event| event.body.verb()),
+            RecordKind::Complaint => event
+                .typed::<ComplaintEvent>()
+                .map(|event| event.body.verb()),
+            RecordKind::DutyLog => event.typed::<DutyEvent>().map(|event| event.body.verb()),
         }
     }
 
     /// The index row, with deadlines computed in the estate's time zone.
     pub fn index_entry(&self, tz: Tz) -> IndexEntry {
-        match self {
-            AnyRecord::RepairSheet(record) => record.index_entry(tz),
-            AnyRecord::Other(doc) => basic_entry(doc),
-        }
+        each_kind!(self, record => record.index_entry(tz))
     }
 }
 

@@ -1,5 +1,7 @@
 //! Value types shared by several record kinds: blob references for photos and
-//! signatures (their bytes never enter a document), notes and signatures.
+//! signatures (their bytes never enter a document), notes and signatures, and
+//! the resident's rating and callbacks, which repair sheets and complaints
+//! record alike so monthly rates read them one way (DOMAIN §5).
 
 use std::fmt;
 use std::str::FromStr;
@@ -87,6 +89,59 @@ pub struct Photo {
     pub at: DateTime<Utc>,
 }
 
+/// The resident's satisfaction rating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Satisfaction {
+    VerySatisfied,
+    Satisfied,
+    Neutral,
+    Dissatisfied,
+}
+
+/// A callback to the resident after the work (DOMAIN §5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Callback {
+    pub method: CallbackMethod,
+    /// Required for a callback in person; a phone callback is marked as such.
+    pub signature: Option<Signature>,
+    pub satisfied: bool,
+    pub outcome: String,
+    /// When a problem raised is to be fixed, if not at once.
+    pub follow_up_by: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackMethod {
+    InPerson,
+    Phone,
+}
+
+impl Callback {
+    /// Checks the callback as the procedures require: in person it needs the
+    /// resident's signature, and every callback has an outcome.
+    pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        if self.method == CallbackMethod::InPerson && self.signature.is_none() {
+            return Err(RecordError::invalid(
+                "signature",
+                "a callback in person needs the resident's signature",
+            ));
+        }
+        let outcome = required("outcome", self.outcome)?;
+        Ok(Callback { outcome, ..self })
+    }
+}
+
+/// A callback as it appears in a record's view.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallbackRecord {
+    #[serde(flatten)]
+    pub callback: Callback,
+    pub user: String,
+    pub at: DateTime<Utc>,
+}
+
 /// Trims a required text input, refusing an empty one.
 pub(crate) fn required(field: &str, text: String) -> Result<String, RecordError> {
     let trimmed = text.trim();
@@ -94,5 +149,22 @@ pub(crate) fn required(field: &str, text: String) -> Result<String, RecordError>
         Err(RecordError::invalid(field, "is required"))
     } else {
         Ok(trimmed.to_owned())
+    }
+}
+
+/// A phone number: digits with the usual separators, 3 to 20 digits.
+pub(crate) fn valid_phone(phone: String) -> Result<String, RecordError> {
+    let phone = required("phone", phone)?;
+    let digits = phone.chars().filter(char::is_ascii_digit).count();
+    let only_phone_chars = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
+    if only_phone_chars && (3..=20).contains(&digits) {
+        Ok(phone)
+    } else {
+        Err(RecordError::invalid(
+            "phone",
+            format!("{phone:?} is not a phone number"),
+        ))
     }
 }

@@ -5,8 +5,16 @@
 //! and derive the index row that lists and queries read.
 
 mod any;
+pub mod checklist;
+pub mod checklist_template;
 mod common;
+pub mod complaint;
+pub mod duty_log;
+pub mod patrol_round;
 pub mod repair_sheet;
+pub mod route_template;
 
 pub use any::{AnyRecord, IndexEntry};
-pub use common::{BlobHash, Note, Photo, Signature};
+pub use common::{
+    BlobHash, Callback, CallbackMethod, CallbackRecord, Note, Photo, Satisfaction, Signature,
+};

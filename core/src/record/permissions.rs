@@ -44,10 +44,14 @@ pub enum Verb {
     SetItem,
     RecordMeter,
     SignChecklist,
+    CompleteChecklist,
     // Complaints and help requests (§4)
     OpenComplaint,
     DispatchComplaint,
     Escalate,
+    AnswerHelpRequest,
+    ReportToHead,
+    MarkDuplicate,
     RecordHandling,
     ResidentSignOff,
     // Duty log (§6)
@@ -88,9 +92,13 @@ impl Verb {
             Verb::SetItem => "set a checklist item",
             Verb::RecordMeter => "record a meter reading",
             Verb::SignChecklist => "sign a checklist",
+            Verb::CompleteChecklist => "complete a checklist",
             Verb::OpenComplaint => "open a complaint",
             Verb::DispatchComplaint => "dispatch a complaint",
             Verb::Escalate => "escalate",
+            Verb::AnswerHelpRequest => "answer a help request",
+            Verb::ReportToHead => "report to the department head",
+            Verb::MarkDuplicate => "mark a duplicate complaint",
             Verb::RecordHandling => "record handling",
             Verb::ResidentSignOff => "record the resident's sign-off",
             Verb::OpenDutyLog => "open a duty log",
@@ -115,7 +123,8 @@ pub fn may(role: Role, verb: Verb) -> bool {
     let allowed: &[Role] = match verb {
         ResolveConflict => &[Patrol, Technician, FrontDesk, Supervisor, Office],
         OpenRepairSheet => &[Patrol, FrontDesk, Supervisor],
-        Dispatch | DispatchComplaint | Escalate => &[FrontDesk, Supervisor],
+        Dispatch | DispatchComplaint | Escalate | MarkDuplicate => &[FrontDesk, Supervisor],
+        AnswerHelpRequest | ReportToHead => &[Patrol, FrontDesk, Supervisor],
         Quote | ConfirmReturn | SignOff | DefineRoute | DefineChecklist => &[Supervisor],
         Arrive | ConfirmItems | Agree | AddFeeLine | CheckMaterial | Complete | HandBack => {
             &[Technician]
@@ -126,7 +135,7 @@ pub fn may(role: Role, verb: Verb) -> bool {
             &[Patrol, Technician, FrontDesk, Supervisor]
         }
         StartRound | CheckIn | AddFinding | LinkRepair | FinishRound => &[Patrol, Supervisor],
-        StartChecklist | SetItem | RecordMeter | SignChecklist => {
+        StartChecklist | SetItem | RecordMeter | SignChecklist | CompleteChecklist => {
             &[Patrol, Technician, FrontDesk, Supervisor]
         }
         OpenComplaint => &[Patrol, FrontDesk, Supervisor],

@@ -1,6 +1,5 @@
-//! Sync between a device and the server: the versioned wire protocol and a
-//! sans-IO session that turns the offline store into requests and responses
-//! into local writes, never touching a socket itself.
+//! Sync between a device and the server: the versioned wire protocol and the
+//! checks the server makes on a push.
 
 pub mod protocol;
 pub mod validate;

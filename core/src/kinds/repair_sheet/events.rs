@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::{BlobHash, Signature};
+use crate::kinds::{BlobHash, Callback, Satisfaction, Signature};
 use crate::record::Verb;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -104,35 +104,6 @@ pub enum MaterialResult {
     /// Noted and the resident warned, but the resident's choice is respected.
     Unqualified,
     PoorQuality,
-}
-
-/// The resident's satisfaction rating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Satisfaction {
-    VerySatisfied,
-    Satisfied,
-    Neutral,
-    Dissatisfied,
-}
-
-/// A callback after completion (DOMAIN §5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Callback {
-    pub method: CallbackMethod,
-    /// Required for a callback in person; a phone callback is marked as such.
-    pub signature: Option<Signature>,
-    pub satisfied: bool,
-    pub outcome: String,
-    /// When a problem raised is to be fixed, if not at once.
-    pub follow_up_by: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CallbackMethod {
-    InPerson,
-    Phone,
 }
 
 impl RepairEvent {

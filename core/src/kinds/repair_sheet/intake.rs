@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::kinds::common::required;
+use crate::kinds::common::{required, valid_phone};
 use crate::record::{RecordDoc, RecordError, Write};
 use crate::rules::{RepairLocation, Urgency};
 
@@ -102,22 +102,5 @@ impl Amendment {
             Amendment::Urgency(urgency) => write.set_field("urgency", &urgency),
             Amendment::Appointment(at) => write.set_field("appointment", &at),
         }
-    }
-}
-
-/// A phone number: digits with the usual separators, 3 to 20 digits.
-fn valid_phone(phone: String) -> Result<String, RecordError> {
-    let phone = required("phone", phone)?;
-    let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let only_phone_chars = phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'));
-    if only_phone_chars && (3..=20).contains(&digits) {
-        Ok(phone)
-    } else {
-        Err(RecordError::invalid(
-            "phone",
-            format!("{phone:?} is not a phone number"),
-        ))
     }
 }

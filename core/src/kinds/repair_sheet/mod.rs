@@ -12,12 +12,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub use deadline::next_deadline;
-pub use events::{
-    Callback, CallbackMethod, FeeLine, MaterialCheck, MaterialResult, RepairEvent, Satisfaction,
-    SourceLink,
-};
+pub use events::{FeeLine, MaterialCheck, MaterialResult, RepairEvent, SourceLink};
 pub use intake::{Amendment, Intake};
-pub use view::{CallbackRecord, Completion, Decline, Quote, RepairSheetView, RepairState};
+pub use view::{Completion, Decline, Quote, RepairSheetView, RepairState};
+// Callbacks and ratings are shared with complaints; re-exported so existing
+// `repair_sheet::Callback` paths keep working.
+pub use super::{Callback, CallbackMethod, CallbackRecord, Satisfaction};
 
 use super::any::{IndexEntry, basic_entry};
 use super::common::required;
@@ -307,17 +307,7 @@ impl RepairSheet {
         at: DateTime<Utc>,
         callback: Callback,
     ) -> Result<(), RecordError> {
-        if callback.method == CallbackMethod::InPerson && callback.signature.is_none() {
-            return Err(RecordError::invalid(
-                "signature",
-                "a callback in person needs the resident's signature",
-            ));
-        }
-        let outcome = required("outcome", callback.outcome)?;
-        let callback = Callback {
-            outcome,
-            ..callback
-        };
+        let callback = callback.validated()?;
         self.step(
             editor,
             at,

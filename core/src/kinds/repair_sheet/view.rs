@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::events::{Callback, FeeLine, MaterialCheck, RepairEvent, Satisfaction, SourceLink};
+use super::events::{FeeLine, MaterialCheck, RepairEvent, SourceLink};
 use super::intake::Intake;
-use crate::kinds::{Note, Photo, Signature};
+use crate::kinds::{CallbackRecord, Note, Photo, Satisfaction, Signature};
 use crate::record::{Conflict, Event, Lifecycle, TimelineEntry, replay};
 use crate::rules::RepairLocation;
 
@@ -69,14 +69,6 @@ pub struct Completion {
 pub struct Decline {
     pub reason: String,
     pub signature: Signature,
-    pub at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CallbackRecord {
-    #[serde(flatten)]
-    pub callback: Callback,
-    pub user: String,
     pub at: DateTime<Utc>,
 }
 

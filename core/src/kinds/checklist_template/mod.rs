@@ -1,0 +1,172 @@
+//! The checklist template (DOMAIN §3): a versioned list of items to inspect,
+//! of one type (public-area inspection, cleaning inspection, renovation
+//! acceptance, unit handover). Checklists copy the version they start from,
+//! so revising a template never changes one being filled in.
+
+mod events;
+mod items;
+mod standard;
+mod view;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::{Deserialize, Serialize};
+
+pub use events::TemplateEvent;
+pub use items::{ChecklistItem, RenovationStage, TemplateType};
+pub use standard::standard_items;
+pub use view::{ChecklistTemplateView, TemplateVersion};
+
+pub(crate) use items::validated_items;
+
+use super::any::{IndexEntry, basic_entry};
+use super::common::required;
+use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+
+/// The correctable field holding the template's name.
+const NAME: &str = "name";
+
+/// A checklist template record.
+#[derive(Debug, Clone)]
+pub struct ChecklistTemplate {
+    doc: RecordDoc,
+}
+
+/// What a checklist copies from its template when it starts. Built with
+/// [`ChecklistTemplate::plan`], or by hand from a synced template's values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChecklistPlan {
+    pub template: RecordId,
+    pub name: String,
+    pub version: u32,
+    pub template_type: TemplateType,
+    pub items: Vec<ChecklistItem>,
+}
+
+impl ChecklistTemplate {
+    /// Makes a new template: version 1 of its items (often
+    /// [`standard_items`] of its type).
+    pub fn define(
+        editor: &Editor,
+        at: DateTime<Utc>,
+        estate: &str,
+        name: &str,
+        template_type: TemplateType,
+        items: Vec<ChecklistItem>,
+    ) -> Result<Self, RecordError> {
+        let name = required("name", name.to_owned())?;
+        let items = validated_items(items)?;
+        let mut doc = RecordDoc::create(
+            RecordKind::ChecklistTemplate,
+            RecordId::random(),
+            estate,
+            editor,
+            at,
+        )?;
+        doc.edit(editor, at, Verb::DefineChecklist, |write| {
+            write.set_field(NAME, &name)?;
+            write.append(&TemplateEvent::Defined {
+                template_type,
+                items,
+            })
+        })?;
+        Ok(ChecklistTemplate { doc })
+    }
+
+    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
+        Ok(ChecklistTemplate {
+            doc: doc.expect_kind(RecordKind::ChecklistTemplate)?,
+        })
+    }
+
+    pub fn doc(&self) -> &RecordDoc {
+        &self.doc
+    }
+
+    pub fn doc_mut(&mut self) -> &mut RecordDoc {
+        &mut self.doc
+    }
+
+    pub fn into_doc(self) -> RecordDoc {
+        self.doc
+    }
+
+    pub fn id(&self) -> RecordId {
+        self.doc.id()
+    }
+
+    /// The template's current version, folded from its history.
+    pub fn view(&self) -> ChecklistTemplateView {
+        let name = self
+            .doc
+            .field(NAME)
+            .map(|field| field.value)
+            .unwrap_or_default();
+        ChecklistTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+    }
+
+    /// Makes a new version of the item list.
+    pub fn revise(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        items: Vec<ChecklistItem>,
+    ) -> Result<(), RecordError> {
+        let items = validated_items(items)?;
+        let view = self.view();
+        if view.items == items {
+            return Err(RecordError::invalid(
+                "items",
+                format!("the same as version {}", view.version),
+            ));
+        }
+        let event = TemplateEvent::Revised {
+            based_on: view.version,
+            items,
+        };
+        view.check(&event)
+            .map_err(|reason| RecordError::not_now(Verb::DefineChecklist, reason))?;
+        self.doc.edit(editor, at, Verb::DefineChecklist, |write| {
+            write.append(&event).map(drop)
+        })
+    }
+
+    /// Corrects the template's name; checklists already started keep theirs.
+    pub fn rename(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        name: &str,
+    ) -> Result<(), RecordError> {
+        let name = required("name", name.to_owned())?;
+        self.doc.edit(editor, at, Verb::DefineChecklist, |write| {
+            write.set_field(NAME, &name)
+        })
+    }
+
+    /// What a checklist starting now copies.
+    pub fn plan(&self) -> ChecklistPlan {
+        let view = self.view();
+        ChecklistPlan {
+            template: self.id(),
+            name: view.name,
+            version: view.version,
+            template_type: view.template_type,
+            items: view.items,
+        }
+    }
+
+    /// The index row lists and queries read. A template waits on nobody.
+    pub fn index_entry(&self, _tz: Tz) -> IndexEntry {
+        let view = self.view();
+        IndexEntry {
+            state: "defined".into(),
+            open: false,
+            title: view.name,
+            ..basic_entry(&self.doc)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,236 @@
+//! What the desk takes when a complaint or help request comes in. The
+//! resident's details, the responsible department and the seriousness are
+//! correctable fields: a misheard number or a wrong department is fixed
+//! later, and two fixes made at once surface as a conflict. How the call was
+//! taken (the channel and the "four clears and one report") is a fact of the
+//! moment, so it travels in the `opened` event and never changes.
+
+use serde::{Deserialize, Serialize};
+
+use crate::kinds::common::{required, valid_phone};
+use crate::record::{RecordDoc, RecordError, Write};
+
+/// The resident's details and the desk's judgement of the case (DOMAIN §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Intake {
+    pub resident_name: String,
+    /// Unit or address; for something in a public area, where it is.
+    pub unit: String,
+    pub phone: String,
+    /// The department responsible for the problem.
+    pub department: Department,
+    pub seriousness: Seriousness,
+    /// Flagged as a serious complaint whatever its grade: like a major one,
+    /// it is reported at once to company management.
+    pub serious: bool,
+}
+
+/// A correction of one intake field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "field", content = "value", rename_all = "snake_case")]
+pub enum Amendment {
+    ResidentName(String),
+    Unit(String),
+    Phone(String),
+    Department(Department),
+    Seriousness(Seriousness),
+    Serious(bool),
+}
+
+/// The departments complaints are dispatched to (DOMAIN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Department {
+    /// Facility faults and repairs.
+    Engineering,
+    /// Safety.
+    Security,
+    /// Cleaning, greening, noise, smells, renovation dust, door-to-door sellers.
+    Property,
+    /// Mail handling.
+    Mail,
+}
+
+/// How serious a complaint is; decides who calls the resident back (DOMAIN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Seriousness {
+    Ordinary,
+    Important,
+    Major,
+}
+
+/// Who calls the resident back after a complaint is handled (DOMAIN §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackBy {
+    PatrolOfficer,
+    CustomerServiceSupervisor,
+    EstateManager,
+}
+
+impl Seriousness {
+    /// Who calls back: ordinary, a patrol officer; important, the
+    /// customer-service supervisor; major, the estate manager.
+    pub fn called_back_by(self) -> CallbackBy {
+        match self {
+            Seriousness::Ordinary => CallbackBy::PatrolOfficer,
+            Seriousness::Important => CallbackBy::CustomerServiceSupervisor,
+            Seriousness::Major => CallbackBy::EstateManager,
+        }
+    }
+}
+
+impl Intake {
+    /// Checks and normalises every field.
+    pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        Ok(Intake {
+            resident_name: required("resident_name", self.resident_name)?,
+            unit: required("unit", self.unit)?,
+            phone: valid_phone(self.phone)?,
+            ..self
+        })
+    }
+
+    /// Whether the case must be reported at once to company management.
+    pub fn needs_escalation(&self) -> bool {
+        self.serious || self.seriousness == Seriousness::Major
+    }
+
+    pub(crate) fn write(&self, write: &mut Write<'_>) -> Result<(), RecordError> {
+        write.set_field("resident_name", &self.resident_name)?;
+        write.set_field("unit", &self.unit)?;
+        write.set_field("phone", &self.phone)?;
+        write.set_field("department", &self.department)?;
+        write.set_field("seriousness", &self.seriousness)?;
+        write.set_field("serious", &self.serious)
+    }
+
+    /// Reads the current values; a field missing from a damaged document
+    /// reads as empty rather than making the whole record unreadable.
+    pub(crate) fn read(doc: &RecordDoc) -> Intake {
+        fn get<T: serde::de::DeserializeOwned + Default>(doc: &RecordDoc, name: &str) -> T {
+            doc.field(name).map(|field| field.value).unwrap_or_default()
+        }
+        Intake {
+            resident_name: get(doc, "resident_name"),
+            unit: get(doc, "unit"),
+            phone: get(doc, "phone"),
+            department: doc
+                .field("department")
+                .map_or(Department::Property, |field| field.value),
+            seriousness: doc
+                .field("seriousness")
+                .map_or(Seriousness::Ordinary, |field| field.value),
+            serious: get(doc, "serious"),
+        }
+    }
+}
+
+impl Amendment {
+    /// Validates the new value and writes it to its field.
+    pub(crate) fn write(self, write: &mut Write<'_>) -> Result<(), RecordError> {
+        match self {
+            Amendment::ResidentName(name) => {
+                write.set_field("resident_name", &required("resident_name", name)?)
+            }
+            Amendment::Unit(unit) => write.set_field("unit", &required("unit", unit)?),
+            Amendment::Phone(phone) => write.set_field("phone", &valid_phone(phone)?),
+            Amendment::Department(department) => write.set_field("department", &department),
+            Amendment::Seriousness(seriousness) => write.set_field("seriousness", &seriousness),
+            Amendment::Serious(serious) => write.set_field("serious", &serious),
+        }
+    }
+}
+
+/// How the case reached the desk: a complaint, or one of the seven kinds of
+/// help request (DOMAIN §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    Complaint,
+    HelpRequest(HelpKind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HelpKind {
+    MedicalEmergency,
+    Repair,
+    Complaint,
+    Enquiry,
+    Crime(CrimeKind),
+    Disaster(DisasterKind),
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrimeKind {
+    Theft,
+    Fight,
+    Robbery,
+    Poisoning,
+    TrafficAccident,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DisasterKind {
+    Typhoon,
+    Flood,
+    Fire,
+}
+
+impl Channel {
+    pub fn is_help_request(self) -> bool {
+        matches!(self, Channel::HelpRequest(_))
+    }
+}
+
+/// The "four clears and one report" rule for taking a complaint (DOMAIN §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FourClears {
+    /// Heard clearly: the resident's own words.
+    pub heard: String,
+    /// Asked clearly: the answers to the desk's clarifying questions.
+    pub asked: String,
+    /// Repeated back clearly: the resident confirmed the desk's repetition.
+    pub repeated_back: bool,
+    /// Recorded clearly: the summary as written.
+    pub recorded: String,
+    /// Reported: the department head who was told. A help request answered
+    /// at once needs no report; one that cannot be solved at once is
+    /// reported later with [`super::Complaint::report_to_head`].
+    pub reported_to: Option<String>,
+}
+
+impl FourClears {
+    /// Refuses an intake missing any of the clears, or, for a complaint,
+    /// the report.
+    pub(crate) fn validated(self, channel: Channel) -> Result<Self, RecordError> {
+        if !self.repeated_back {
+            return Err(RecordError::invalid(
+                "repeated_back",
+                "repeat the complaint back and have the resident confirm it",
+            ));
+        }
+        let reported_to = match (self.reported_to, channel) {
+            (Some(head), _) if !head.trim().is_empty() => Some(head.trim().to_owned()),
+            (_, Channel::HelpRequest(_)) => None,
+            (_, Channel::Complaint) => {
+                return Err(RecordError::invalid(
+                    "reported_to",
+                    "a complaint is reported to the department head",
+                ));
+            }
+        };
+        Ok(FourClears {
+            heard: required("heard", self.heard)?,
+            asked: required("asked", self.asked)?,
+            repeated_back: true,
+            recorded: required("recorded", self.recorded)?,
+            reported_to,
+        })
+    }
+}

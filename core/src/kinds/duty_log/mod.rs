@@ -1,0 +1,218 @@
+//! The duty log (DOMAIN §6): one per estate per duty day (08:30 to 08:30
+//! local). Everything handled on duty is written in it; no line is ever
+//! altered or removed; officers hand over with an equipment count and the
+//! open follow-ups; the customer-service supervisor signs it each morning.
+//!
+//! Its id is derived from the estate and the duty date and it is created
+//! with [`RecordDoc::create_shared`], so two desks that open the same day's
+//! log while offline hold one record that merges.
+
+mod events;
+mod view;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+
+pub use events::{DutyEvent, Entry, EntryCategory, EntryRef, EquipmentCount, Handover, NewEntry};
+pub use view::{DutyLogView, EntryLink, HandoverRecord, LogEntry, LogSignOff, OpenFollowUp};
+
+use super::Signature;
+use super::any::{IndexEntry, basic_entry};
+use super::common::required;
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+
+/// An estate's duty log for one duty day.
+#[derive(Debug, Clone)]
+pub struct DutyLog {
+    doc: RecordDoc,
+}
+
+impl DutyLog {
+    /// The id of an estate's log for a duty date, the same on every device.
+    pub fn id_for(estate: &str, duty_date: NaiveDate) -> RecordId {
+        RecordId::derived(&format!("{estate}/duty-log/{duty_date}"))
+    }
+
+    /// Opens the log of a duty day starting at `day_start` (computed by the
+    /// rules from the estate's time zone). Any device may do this offline:
+    /// every device creates the very same record, so the copies merge.
+    pub fn open_for_day(
+        estate: &str,
+        duty_date: NaiveDate,
+        day_start: DateTime<Utc>,
+    ) -> Result<Self, RecordError> {
+        let estate = required("estate", estate.to_owned())?;
+        let id = DutyLog::id_for(&estate, duty_date);
+        let doc = RecordDoc::create_shared(RecordKind::DutyLog, id, &estate, day_start)?;
+        Ok(DutyLog { doc })
+    }
+
+    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
+        Ok(DutyLog {
+            doc: doc.expect_kind(RecordKind::DutyLog)?,
+        })
+    }
+
+    pub fn doc(&self) -> &RecordDoc {
+        &self.doc
+    }
+
+    pub fn doc_mut(&mut self) -> &mut RecordDoc {
+        &mut self.doc
+    }
+
+    pub fn into_doc(self) -> RecordDoc {
+        self.doc
+    }
+
+    pub fn id(&self) -> RecordId {
+        self.doc.id()
+    }
+
+    /// The log as it reads now, folded from its history.
+    pub fn view(&self) -> DutyLogView {
+        let header = self.doc.header();
+        DutyLogView::fold(&header.estate, header.created_at, &self.doc.events())
+    }
+
+    /// Writes a line in the log; returns its entry id.
+    pub fn append_entry(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        entry: NewEntry,
+    ) -> Result<String, RecordError> {
+        let entry = entry.into_entry(None)?;
+        self.write_entry(editor, at, entry)
+    }
+
+    /// Closes an entry's follow-up with a new line giving the outcome;
+    /// returns the new entry's id.
+    pub fn close_follow_up(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        entry: &str,
+        outcome: &str,
+    ) -> Result<String, RecordError> {
+        let target = self.known_entry(entry)?;
+        let closure = NewEntry {
+            text: outcome.to_owned(),
+            category: EntryCategory::FollowUp,
+            important: false,
+            follow_up: false,
+        };
+        let closure = closure.into_entry(Some(EntryRef::Closes(target)))?;
+        self.write_entry(editor, at, closure)
+    }
+
+    /// Corrects a mistaken entry with a new line that replaces its reading;
+    /// the mistaken line stays in the log. Returns the new entry's id.
+    pub fn correct_entry(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        entry: &str,
+        correction: NewEntry,
+    ) -> Result<String, RecordError> {
+        let target = self.known_entry(entry)?;
+        let correction = correction.into_entry(Some(EntryRef::Corrects(target)))?;
+        self.write_entry(editor, at, correction)
+    }
+
+    /// Hands the desk over. Refused while an important entry's follow-up is
+    /// open, or while the incoming officer has not acknowledged every open
+    /// follow-up.
+    pub fn hand_over(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        handover: Handover,
+    ) -> Result<(), RecordError> {
+        let handover = handover.validated(at)?;
+        for id in &handover.acknowledged {
+            self.known_entry(id)?;
+        }
+        self.step(editor, at, Verb::HandOver, DutyEvent::HandedOver(handover))
+            .map(drop)
+    }
+
+    /// The customer-service supervisor's morning reading; once per log.
+    pub fn sign_off(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        signature: Signature,
+        comment: &str,
+    ) -> Result<(), RecordError> {
+        let comment = comment.trim().to_owned();
+        let event = DutyEvent::SignedOff { signature, comment };
+        self.step(editor, at, Verb::SignOff, event).map(drop)
+    }
+
+    /// The index row lists and queries read; the title names the duty date
+    /// in the estate's time zone.
+    pub fn index_entry(&self, tz: Tz) -> IndexEntry {
+        let view = self.view();
+        let duty_date = view.day_start.with_timezone(&tz).date_naive();
+        let on_duty = view
+            .handovers
+            .iter()
+            .rev()
+            .find(|record| record.superseded.is_none())
+            .map(|record| record.handover.incoming.clone());
+        let signed = view.sign_off.is_some();
+        IndexEntry {
+            state: if signed { "signed_off" } else { "open" }.to_owned(),
+            open: !signed,
+            title: format!("Duty log {duty_date}"),
+            assignee: on_duty,
+            ..basic_entry(&self.doc)
+        }
+    }
+
+    /// The id of an entry of this log, or why the input names none.
+    fn known_entry(&self, id: &str) -> Result<String, RecordError> {
+        let id = id.trim();
+        match self.view().entry(id) {
+            Some(_) => Ok(id.to_owned()),
+            None => Err(RecordError::invalid(
+                "entry",
+                format!("no entry {id} in this log"),
+            )),
+        }
+    }
+
+    fn write_entry(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        entry: Entry,
+    ) -> Result<String, RecordError> {
+        self.step(
+            editor,
+            at,
+            Verb::AppendEntry,
+            DutyEvent::EntryAppended(entry),
+        )
+    }
+
+    /// Checks `event` against the lifecycle, then appends it; returns its id.
+    fn step(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        verb: Verb,
+        event: DutyEvent,
+    ) -> Result<String, RecordError> {
+        use crate::record::Lifecycle;
+        self.view()
+            .check(&event)
+            .map_err(|reason| RecordError::not_now(verb, reason))?;
+        self.doc
+            .edit(editor, at, verb, |write| write.append(&event))
+    }
+}
+
+#[cfg(test)]
+mod tests;

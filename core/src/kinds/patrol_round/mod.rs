@@ -1,0 +1,227 @@
+//! The patrol round (DOMAIN §2): one officer walking a planned route,
+//! signing in at each checkpoint, recording what they find and opening
+//! repair sheets from findings. Each public method is one step the
+//! procedures name.
+
+mod events;
+mod repair;
+mod view;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+pub use events::{CheckInMethod, FindingReport, RoundEvent};
+pub use repair::open_repair_from_finding;
+pub use view::{CheckpointVisits, Finding, PatrolRoundView, RoundState, Visit};
+
+use super::BlobHash;
+use super::any::{IndexEntry, basic_entry};
+use super::common::required;
+use super::route_template::{RoutePlan, validated_checkpoints};
+use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+
+/// A patrol round record.
+#[derive(Debug, Clone)]
+pub struct PatrolRound {
+    doc: RecordDoc,
+}
+
+impl PatrolRound {
+    /// Starts a round on `plan` (see [`RouteTemplate::plan`]); the editor is
+    /// the officer walking it.
+    ///
+    /// [`RouteTemplate::plan`]: crate::kinds::route_template::RouteTemplate::plan
+    pub fn start(
+        editor: &Editor,
+        at: DateTime<Utc>,
+        estate: &str,
+        plan: RoutePlan,
+    ) -> Result<Self, RecordError> {
+        let plan = RoutePlan {
+            name: required("route name", plan.name)?,
+            checkpoints: validated_checkpoints(plan.checkpoints)?,
+            ..plan
+        };
+        let mut doc = RecordDoc::create(
+            RecordKind::PatrolRound,
+            RecordId::random(),
+            estate,
+            editor,
+            at,
+        )?;
+        doc.edit(editor, at, Verb::StartRound, |write| {
+            write.append(&RoundEvent::Started(plan))
+        })?;
+        Ok(PatrolRound { doc })
+    }
+
+    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
+        Ok(PatrolRound {
+            doc: doc.expect_kind(RecordKind::PatrolRound)?,
+        })
+    }
+
+    pub fn doc(&self) -> &RecordDoc {
+        &self.doc
+    }
+
+    pub fn doc_mut(&mut self) -> &mut RecordDoc {
+        &mut self.doc
+    }
+
+    pub fn into_doc(self) -> RecordDoc {
+        self.doc
+    }
+
+    pub fn id(&self) -> RecordId {
+        self.doc.id()
+    }
+
+    /// The round's current state, folded from its history.
+    pub fn view(&self) -> PatrolRoundView {
+        PatrolRoundView::fold(&self.doc.events())
+    }
+
+    /// Signs in at the checkpoint whose tag reads `code`. Any planned
+    /// checkpoint is accepted, in any order and more than once: the view
+    /// flags what departs from the plan.
+    pub fn check_in(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        code: &str,
+        method: CheckInMethod,
+    ) -> Result<(), RecordError> {
+        let code = required("code", code.to_owned())?;
+        self.step(
+            editor,
+            at,
+            Verb::CheckIn,
+            RoundEvent::CheckedIn { code, method },
+        )
+        .map(drop)
+    }
+
+    /// Records a finding; returns its id, which repair sheets link to.
+    pub fn add_finding(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        report: FindingReport,
+    ) -> Result<String, RecordError> {
+        let report = FindingReport {
+            description: required("description", report.description)?,
+            location: report.location.validated()?,
+            ..report
+        };
+        self.step(
+            editor,
+            at,
+            Verb::AddFinding,
+            RoundEvent::FindingAdded(report),
+        )
+    }
+
+    /// Notes the repair sheet opened for a finding. Allowed after the round
+    /// is finished: sheets are often opened later, from the office.
+    pub fn link_repair(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        finding: &str,
+        repair: RecordId,
+    ) -> Result<(), RecordError> {
+        let finding = finding.trim().to_owned();
+        self.step(
+            editor,
+            at,
+            Verb::LinkRepair,
+            RoundEvent::RepairLinked { finding, repair },
+        )
+        .map(drop)
+    }
+
+    pub fn add_note(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        text: &str,
+    ) -> Result<(), RecordError> {
+        let text = required("note", text.to_owned())?;
+        self.step(editor, at, Verb::AddNote, RoundEvent::NoteAdded { text })
+            .map(drop)
+    }
+
+    pub fn attach_photo(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        blob: BlobHash,
+        caption: &str,
+    ) -> Result<(), RecordError> {
+        let caption = caption.trim().to_owned();
+        self.step(
+            editor,
+            at,
+            Verb::AttachPhoto,
+            RoundEvent::PhotoAttached { blob, caption },
+        )
+        .map(drop)
+    }
+
+    /// Ends the round; no check-in or finding is taken after it.
+    pub fn finish(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
+        self.step(editor, at, Verb::FinishRound, RoundEvent::Finished)
+            .map(drop)
+    }
+
+    /// The index row lists and queries read. Deadlines (findings' report
+    /// times) are wired from the rules module by the store.
+    pub fn index_entry(&self, _tz: Tz) -> IndexEntry {
+        let view = self.view();
+        IndexEntry {
+            state: view.state.as_str().to_owned(),
+            open: view.state == RoundState::InProgress,
+            location: buildings(&view),
+            title: view.route_name,
+            assignee: Some(view.officer),
+            ..basic_entry(&self.doc)
+        }
+    }
+
+    /// Checks `event` against the lifecycle, then appends it; returns the
+    /// event's id.
+    fn step(
+        &mut self,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        verb: Verb,
+        event: RoundEvent,
+    ) -> Result<String, RecordError> {
+        self.view()
+            .check(&event)
+            .map_err(|reason| RecordError::not_now(verb, reason))?;
+        self.doc
+            .edit(editor, at, verb, |write| write.append(&event))
+    }
+}
+
+/// The buildings the route covers, in planned order, for the index.
+fn buildings(view: &PatrolRoundView) -> Option<String> {
+    let mut names: Vec<&str> = Vec::new();
+    for planned in &view.checkpoints {
+        let location = &planned.checkpoint.location;
+        let name = if location.building.is_empty() {
+            location.area.as_str()
+        } else {
+            location.building.as_str()
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    (!names.is_empty()).then(|| names.join(", "))
+}
+
+#[cfg(test)]
+mod tests;
