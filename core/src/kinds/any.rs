@@ -67,7 +67,30 @@ macro_rules! each_kind {
     };
 }
 
+/// Typed access to one kind, refusing a record of another kind.
+macro_rules! accessor {
+    ($name:ident, $variant:ident, $type:ty) => {
+        pub fn $name(&mut self) -> Result<&mut $type, RecordError> {
+            match self {
+                AnyRecord::$variant(record) => Ok(record),
+                other => Err(RecordError::WrongKind {
+                    expected: RecordKind::$variant,
+                    found: other.doc().kind(),
+                }),
+            }
+        }
+    };
+}
+
 impl AnyRecord {
+    accessor!(repair_sheet, RepairSheet, RepairSheet);
+    accessor!(route_template, RouteTemplate, RouteTemplate);
+    accessor!(patrol_round, PatrolRound, PatrolRound);
+    accessor!(checklist_template, ChecklistTemplate, ChecklistTemplate);
+    accessor!(checklist, Checklist, Checklist);
+    accessor!(complaint, Complaint, Complaint);
+    accessor!(duty_log, DutyLog, DutyLog);
+
     pub fn load(bytes: &[u8]) -> Result<Self, RecordError> {
         AnyRecord::from_doc(RecordDoc::load(bytes)?)
     }

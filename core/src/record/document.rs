@@ -310,10 +310,11 @@ impl RecordDoc {
     }
 
     fn conflict(&self, fields: &ObjId, name: &str) -> Option<Conflict> {
-        let mut values: Vec<ConflictValue> = self
-            .doc
-            .get_all(fields, name)
-            .ok()?
+        let written = self.doc.get_all(fields, name).ok()?;
+        if written.len() < 2 {
+            return None;
+        }
+        let mut values: Vec<ConflictValue> = written
             .into_iter()
             .filter_map(|(_, slot)| read_slot(&self.doc, &slot))
             .map(|slot| ConflictValue {
