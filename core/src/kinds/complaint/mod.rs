@@ -4,6 +4,7 @@
 //! back, or closed as a duplicate of the complaint that carries the case.
 //! Each public method is one step the procedures name.
 
+mod deadline;
 mod events;
 mod intake;
 mod view;
@@ -11,6 +12,7 @@ mod view;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
+pub use deadline::next_deadline;
 pub use events::ComplaintEvent;
 pub use intake::{
     Amendment, CallbackBy, Channel, CrimeKind, Department, DisasterKind, FourClears, HelpKind,
@@ -227,9 +229,12 @@ impl Complaint {
     }
 
     /// The index row lists and queries read.
-    pub fn index_entry(&self, _tz: Tz) -> IndexEntry {
+    pub fn index_entry(&self, tz: Tz) -> IndexEntry {
         let view = self.view();
+        let deadline = next_deadline(&view, tz);
         IndexEntry {
+            due: deadline.map(|deadline| deadline.due),
+            due_rule: deadline.map(|deadline| deadline.rule.code().to_owned()),
             state: view.state.as_str().to_owned(),
             open: view.is_open(),
             title: view.clears.recorded.clone(),

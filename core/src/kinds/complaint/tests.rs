@@ -730,3 +730,28 @@ fn concurrent_department_corrections_surface_as_a_conflict() {
     assert!(a.view().conflicts.is_empty());
     assert_eq!(a.view().intake.department, Department::Security);
 }
+
+#[test]
+fn index_shows_the_deadline_the_case_waits_on() {
+    use crate::rules::RuleId;
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().expect("tz");
+    let rule =
+        |complaint: &Complaint| next_deadline(&complaint.view(), tz).map(|deadline| deadline.rule);
+    assert_eq!(
+        rule(&opened()),
+        None,
+        "the procedures set no handling clock"
+    );
+    let serious = open_with(Seriousness::Major, Channel::Complaint, clears());
+    assert_eq!(rule(&serious), Some(RuleId::ComplaintSeriousReported));
+    let help = help_request(HelpKind::Enquiry);
+    assert_eq!(rule(&help), Some(RuleId::HelpRequestAnswered));
+    let mut handled = handled();
+    assert_eq!(rule(&handled), Some(RuleId::CallbackAfterComplaint));
+    handled
+        .call_back(&patrol(), at(100), phone_callback(true))
+        .expect("callback");
+    assert_eq!(rule(&handled), None);
+    let entry = handled.index_entry(tz);
+    assert_eq!(entry.due, None);
+}

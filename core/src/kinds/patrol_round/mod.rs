@@ -179,7 +179,10 @@ impl PatrolRound {
     /// times) are wired from the rules module by the store.
     pub fn index_entry(&self, _tz: Tz) -> IndexEntry {
         let view = self.view();
+        let deadline = view.next_report_deadline();
         IndexEntry {
+            due: deadline.map(|deadline| deadline.due),
+            due_rule: deadline.map(|deadline| deadline.rule.code().to_owned()),
             state: view.state.as_str().to_owned(),
             open: view.state == RoundState::InProgress,
             location: buildings(&view),

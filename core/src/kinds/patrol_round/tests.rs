@@ -400,3 +400,21 @@ fn concurrent_edits_merge_to_the_same_view() {
         "check-ins after the finish are kept, marked"
     );
 }
+
+#[test]
+fn a_facility_finding_must_be_reported_within_2_h_until_a_sheet_is_opened() {
+    let mut round = started();
+    let id = round
+        .add_finding(&officer(), at(12), report())
+        .expect("finding");
+    let deadline = round.view().next_report_deadline().expect("deadline");
+    assert_eq!(
+        deadline.rule,
+        crate::rules::RuleId::PatrolFacilityDamageReported
+    );
+    assert_eq!(deadline.due, at(12 + 120));
+    let tz: chrono_tz::Tz = "Asia/Shanghai".parse().expect("tz");
+    assert_eq!(round.index_entry(tz).due, Some(at(132)));
+    open_repair_from_finding(&mut round, &officer(), at(15), &id, intake()).expect("open");
+    assert_eq!(round.view().next_report_deadline(), None);
+}

@@ -3,6 +3,8 @@
 //! statement of what a round accepts when; order is judged here, never
 //! enforced, because a phone must not refuse a visit that really happened.
 
+use crate::rules::Deadline;
+use crate::rules::patrol::finding_report_deadline;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -278,5 +280,17 @@ impl Lifecycle for PatrolRoundView {
                 self.state = RoundState::Finished;
             }
         }
+    }
+}
+
+impl PatrolRoundView {
+    /// The earliest reporting deadline (DOMAIN §2) of a finding that has
+    /// not yet opened a repair sheet.
+    pub fn next_report_deadline(&self) -> Option<Deadline> {
+        self.findings
+            .iter()
+            .filter(|finding| finding.repairs.is_empty())
+            .filter_map(|finding| finding_report_deadline(finding.report.category, finding.at))
+            .min_by_key(|deadline| deadline.due)
     }
 }
