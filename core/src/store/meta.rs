@@ -64,14 +64,21 @@ pub(super) fn set_time_zone(conn: &Connection, estate: &str, tz: Tz) -> Result<b
     Ok(before != tz)
 }
 
-fn get<T: rusqlite::types::FromSql>(conn: &Connection, key: &str) -> Result<Option<T>, StoreError> {
+pub(super) fn get<T: rusqlite::types::FromSql>(
+    conn: &Connection,
+    key: &str,
+) -> Result<Option<T>, StoreError> {
     Ok(conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([key], |row| row.get(0))
         .optional()?)
 }
 
-fn put(conn: &Connection, key: &str, value: impl rusqlite::ToSql) -> Result<(), StoreError> {
+pub(super) fn put(
+    conn: &Connection,
+    key: &str,
+    value: impl rusqlite::ToSql,
+) -> Result<(), StoreError> {
     conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?
         .execute(params![key, value])?;
     Ok(())

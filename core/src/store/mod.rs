@@ -9,6 +9,7 @@
 //! [`Store::pending_changes`] and writes with [`Store::put_remote_many`].
 
 mod documents;
+mod enrollment;
 mod error;
 mod index;
 mod local;
@@ -26,6 +27,7 @@ use automerge::ActorId;
 use chrono_tz::Tz;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use enrollment::Enrollment;
 pub use error::StoreError;
 pub use index::Query;
 pub use meta::DEFAULT_TIME_ZONE;

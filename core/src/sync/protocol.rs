@@ -23,6 +23,29 @@ pub const CONTENT_TYPE: &str = "application/vnd.stairwell.sync+cbor";
 /// The path of the sync endpoint.
 pub const SYNC_PATH: &str = "/v1/sync";
 
+/// The path that tells a device who its token speaks for (`GET`, CBOR
+/// [`Identity`]); a device calls it when it enrolls.
+pub const IDENTITY_PATH: &str = "/v1/me";
+
+/// Who a device token speaks for, and the estates it may sync.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user: String,
+    pub name: String,
+    pub role: crate::record::Role,
+    /// The device id every event made with this token must carry.
+    pub device: String,
+    pub estates: Vec<EstateInfo>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EstateInfo {
+    pub id: String,
+    pub name: String,
+    /// An IANA time zone name, e.g. `Asia/Shanghai`.
+    pub time_zone: String,
+}
+
 /// A device's half of one round trip.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncRequest {
