@@ -12,9 +12,12 @@
 //! Automerge transaction and commits it only if the verb succeeds, so a
 //! refused verb leaves the document untouched.
 
+use std::collections::HashMap;
+
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{
-    ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value,
+    ActorId, Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, ScalarValueRef,
+    Value, ValueRef,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -197,6 +200,12 @@ impl RecordDoc {
     /// replica. Refuses, and leaves the record as it was, if the result no
     /// longer has the same header.
     pub fn apply_changes(&mut self, bytes: &[u8]) -> Result<(), RecordError> {
+        // `load_incremental` skips what it cannot parse; parse strictly first
+        // so garbage is an error, not a silent no-op.
+        match Automerge::load(bytes) {
+            Ok(_) | Err(automerge::AutomergeError::MissingDeps) => {}
+            Err(err) => return Err(err.into()),
+        }
         let mut fork = self.doc.fork();
         fork.load_incremental(bytes)?;
         let header = read_header(&fork)?;
@@ -250,16 +259,27 @@ impl RecordDoc {
     /// Every event in history order: Automerge's list order, which puts an
     /// event after every event its author had seen and orders concurrent
     /// ones the same way on every replica, whatever order they merged in.
+    /// Read in one pass over the list and one over each event's map: a
+    /// lookup by index would make long histories quadratic.
     pub fn raw_events(&self) -> Vec<RawEvent> {
         let Some(events) = object(&self.doc, &ROOT, "events") else {
             return Vec::new();
         };
-        let received = object(&self.doc, &ROOT, "received");
-        (0..self.doc.length(&events))
-            .filter_map(|index| {
-                let (_, event) = self.doc.get(&events, index).ok()??;
-                read_event(&self.doc, &event, received.as_ref())
-            })
+        let received = self.receipts();
+        self.doc
+            .list_range(&events, ..)
+            .filter_map(|item| read_event(&self.doc, &item.id(), &received))
+            .collect()
+    }
+
+    /// The server's receipt time of every stamped event, by event id.
+    pub fn receipts(&self) -> HashMap<String, DateTime<Utc>> {
+        let Some(received) = object(&self.doc, &ROOT, "received") else {
+            return HashMap::new();
+        };
+        self.doc
+            .map_range(&received, ..)
+            .filter_map(|item| Some((item.key.into_owned(), scalar_time(&item.value)?)))
             .collect()
     }
 
@@ -466,18 +486,50 @@ fn read_header(doc: &Automerge) -> Result<Header, RecordError> {
     })
 }
 
-fn read_event(doc: &Automerge, event: &ObjId, received: Option<&ObjId>) -> Option<RawEvent> {
-    let id = string(doc, event, "id")?;
-    let received_at = received.and_then(|received| timestamp(doc, received, id.as_str()));
+fn read_event(
+    doc: &Automerge,
+    event: &ObjId,
+    received: &HashMap<String, DateTime<Utc>>,
+) -> Option<RawEvent> {
+    let (mut id, mut kind, mut at, mut user, mut device, mut data) =
+        (None, None, None, None, None, None);
+    for item in doc.map_range(event, ..) {
+        match item.key.as_ref() {
+            "id" => id = scalar_text(&item.value),
+            "type" => kind = scalar_text(&item.value),
+            "at" => at = scalar_time(&item.value),
+            "user" => user = scalar_text(&item.value),
+            "device" => device = scalar_text(&item.value),
+            "data" => data = scalar_text(&item.value),
+            _ => {}
+        }
+    }
+    let id = id?;
     Some(RawEvent {
-        kind: string(doc, event, "type")?,
-        at: timestamp(doc, event, "at")?,
-        received_at,
-        user: string(doc, event, "user")?,
-        device: string(doc, event, "device")?,
-        data: serde_json::from_str(&string(doc, event, "data")?).ok()?,
+        received_at: received.get(&id).copied(),
+        kind: kind?,
+        at: at?,
+        user: user?,
+        device: device?,
+        data: serde_json::from_str(&data?).ok()?,
         id,
     })
+}
+
+fn scalar_text(value: &ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Scalar(ScalarValueRef::Str(text)) => Some(text.to_string()),
+        _ => None,
+    }
+}
+
+fn scalar_time(value: &ValueRef<'_>) -> Option<DateTime<Utc>> {
+    match value {
+        ValueRef::Scalar(ScalarValueRef::Timestamp(millis) | ScalarValueRef::Int(millis)) => {
+            DateTime::from_timestamp_millis(*millis)
+        }
+        _ => None,
+    }
 }
 
 fn read_slot(doc: &Automerge, slot: &ObjId) -> Option<FieldValue<serde_json::Value>> {
@@ -543,6 +595,26 @@ mod tests {
         .expect("b");
         a.merge(&b).expect("merge");
         assert_eq!(a.raw_events().len(), 2, "both entries land in one list");
+    }
+
+    #[test]
+    fn garbage_changes_are_refused_and_change_nothing() {
+        let desk = Editor::new("lin", "desk", Role::FrontDesk);
+        let at = DateTime::from_timestamp(1_772_400_000, 0).expect("time");
+        let mut record = RecordDoc::create(
+            RecordKind::Complaint,
+            RecordId::random(),
+            "estate-1",
+            &desk,
+            at,
+        )
+        .expect("create");
+        let heads = record.heads();
+        assert!(record.apply_changes(b"garbage").is_err());
+        let mut junk = record.save();
+        junk.extend_from_slice(b"junk");
+        assert!(record.apply_changes(&junk).is_err());
+        assert_eq!(record.heads(), heads);
     }
 
     #[test]

@@ -42,6 +42,17 @@ pub fn check_push(
         }
         check_history_kept(before, after)
             .map_err(|message| refuse(RefusalCode::HistoryRewritten, message))?;
+        if before.receipts() != after.receipts() {
+            return Err(refuse(
+                RefusalCode::HistoryRewritten,
+                "receipt times are written by the server only".into(),
+            ));
+        }
+    } else if !after.receipts().is_empty() {
+        return Err(refuse(
+            RefusalCode::HistoryRewritten,
+            "receipt times are written by the server only".into(),
+        ));
     } else if after.header().created_by != author.user
         && after.header().created_by != crate::record::SHARED_CREATOR
     {

@@ -1,0 +1,88 @@
+//! `stairwell admin …`: runs one administrative command against the data
+//! directory and says what it did. Operator mistakes (an unknown estate, a
+//! duplicate user, a bad time zone) change nothing and exit with code 2;
+//! failures of the storage itself exit with 1.
+
+use stairwell_core::kinds::AnyRecord;
+
+use crate::auth::{self, AuthError};
+use crate::cli::{AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand};
+use crate::storage::{SqliteStorage, Storage, StorageError};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AdminError {
+    pub message: String,
+    /// The process exit code: 2 for the operator's mistakes, 1 otherwise.
+    pub exit_code: u8,
+}
+
+impl From<AuthError> for AdminError {
+    fn from(err: AuthError) -> Self {
+        AdminError {
+            exit_code: if err.is_usage() { 2 } else { 1 },
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<StorageError> for AdminError {
+    fn from(err: StorageError) -> Self {
+        AuthError::Storage(err).into()
+    }
+}
+
+/// Runs the command; returns what to print.
+pub fn run(args: AdminArgs) -> Result<String, AdminError> {
+    let storage = SqliteStorage::open(&args.data)?;
+    match args.command {
+        AdminCommand::Estate(EstateCommand::Add { id, name, tz }) => {
+            let estate = auth::add_estate(&storage, &id, &name, &tz)?;
+            Ok(format!(
+                "estate {} ({}) added, time zone {}",
+                estate.id,
+                estate.name,
+                estate.tz.name()
+            ))
+        }
+        AdminCommand::User(UserCommand::Add {
+            id,
+            name,
+            role,
+            estates,
+        }) => {
+            let user = auth::add_user(&storage, &id, &name, role, &estates)?;
+            Ok(format!(
+                "user {} ({}) added: {} at {}",
+                user.id,
+                user.name,
+                user.role,
+                user.estates.join(", ")
+            ))
+        }
+        AdminCommand::Device(DeviceCommand::Issue { user, name }) => {
+            let device = auth::issue_device(&storage, &user, name.as_deref())?;
+            Ok(format!(
+                "device_id: {}\nuser: {}\ntoken: {}\nThe token is shown only this once: put it on the device now.",
+                device.id, device.user, device.token
+            ))
+        }
+        AdminCommand::Device(DeviceCommand::Revoke { device }) => {
+            auth::revoke_device(&storage, &device)?;
+            Ok(format!("device {device} revoked"))
+        }
+        AdminCommand::RebuildReadModels => {
+            let count = rebuild_read_models(&storage)?;
+            Ok(format!("rebuilt the read model of {count} records"))
+        }
+    }
+}
+
+/// Recomputes every read-model row from the stored documents.
+pub fn rebuild_read_models(storage: &dyn Storage) -> Result<usize, StorageError> {
+    storage.rebuild_read_models(&|record, tz| {
+        AnyRecord::load(&record.bytes)
+            .map(|loaded| loaded.index_entry(tz))
+            .map_err(|err| err.to_string())
+    })
+}

@@ -1,0 +1,205 @@
+//! The HTTP server: routes, shared state, limits, and a lifecycle that ends
+//! cleanly. On SIGTERM or ctrl-c it stops accepting connections, lets
+//! requests in flight finish, then lets the writer answer everything queued
+//! before the process exits, so no acknowledged push is cut short.
+
+use std::fs::{File, TryLockError};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use stairwell_core::sync::protocol::SYNC_PATH;
+use tokio::net::TcpListener;
+
+use crate::metrics::Metrics;
+use crate::storage::{SqliteStorage, Storage, StorageError};
+use crate::sync_handler;
+use crate::writer::{self, WriteError, WriterConfig, WriterHandle};
+
+/// Explicit, configurable bounds on what one request may ask of the server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    /// Records one request may push.
+    pub max_push_records: usize,
+    /// Records one response carries at most, whatever the device asks.
+    pub max_pull_records: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 32 * 1024 * 1024,
+            max_push_records: 5_000,
+            max_pull_records: 2_000,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub writer: WriterHandle,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub limits: Limits,
+    pub writer: WriterConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Writer(#[from] WriteError),
+    #[error("another stairwell server is serving {0}")]
+    AlreadyServing(PathBuf),
+    #[error("cannot listen on {addr}: {err}")]
+    Listen {
+        addr: SocketAddr,
+        err: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let metrics = state.metrics.clone();
+    Router::new()
+        .route(SYNC_PATH, post(sync_handler::sync))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(render_metrics))
+        // The sync handler enforces its own, configurable body limit.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(metrics, count_requests))
+        .with_state(state)
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+async fn render_metrics(State(state): State<Arc<AppState>>) -> Response {
+    let mut response = (StatusCode::OK, state.metrics.render()).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4"),
+    );
+    response
+}
+
+async fn count_requests(
+    State(metrics): State<Arc<Metrics>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    // Known paths only, so scanners cannot grow the label set.
+    let path = match request.uri().path() {
+        SYNC_PATH => SYNC_PATH,
+        "/healthz" => "/healthz",
+        "/metrics" => "/metrics",
+        _ => "other",
+    };
+    let response = next.run(request).await;
+    metrics.request(path, response.status().as_u16());
+    response
+}
+
+/// Opens the data directory, starts the writer, listens, and serves until a
+/// shutdown signal. Prints `listening on http://ADDR` on stdout once bound.
+pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&options.data)?);
+    let _lock = lock_data_dir(&options.data)?;
+    let metrics = Arc::new(Metrics::default());
+    metrics.set_stored_records(storage.record_count()?);
+    let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), options.writer)?;
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|err| ServeError::Listen {
+            addr: options.listen,
+            err,
+        })?;
+    let addr = listener.local_addr()?;
+    announce(addr);
+    tracing::info!(%addr, data = %options.data.display(), "serving");
+    let state = Arc::new(AppState {
+        storage,
+        writer,
+        metrics,
+        limits: options.limits,
+    });
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    // Every handle to the writer is gone with the router: it drains its
+    // queue and stops.
+    let joined = tokio::task::spawn_blocking(move || writer_thread.join());
+    match tokio::time::timeout(Duration::from_secs(30), joined).await {
+        Ok(Ok(Ok(()))) => tracing::info!("stopped"),
+        _ => tracing::warn!("the writer did not stop in time"),
+    }
+    Ok(())
+}
+
+/// Holds the data directory for this process. The writer keeps loaded
+/// documents in memory and assumes it alone changes records, so a second
+/// server on the same directory must not start. The admin command line
+/// does not take the lock: it never writes records.
+fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("serve.lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(ServeError::AlreadyServing(dir.to_owned())),
+        Err(TryLockError::Error(err)) => Err(err.into()),
+    }
+}
+
+fn announce(addr: SocketAddr) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    // Tests and scripts read the port from this line; nothing else is on stdout.
+    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = out.flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

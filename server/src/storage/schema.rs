@@ -1,0 +1,131 @@
+//! The SQLite schema and its migrations, numbered by `PRAGMA user_version`,
+//! so an existing data directory is upgraded in place and a newer one is
+//! refused rather than misread.
+//!
+//! Tables:
+//! - `records`: one row per record: the compacted snapshot, the heads after
+//!   the latest change, and the feed position the snapshot covers
+//!   (`compacted_seq`): chunks exist only for changes after it.
+//! - `chunks`: the changes each accepted push added, keyed by the feed row
+//!   that announced them, so a device that has a record as of feed row N is
+//!   sent the chunks after N without loading the document.
+//! - `feed`: one row per accepted change, in one growing sequence.
+//! - `read_model`: one [`IndexEntry`](stairwell_core::kinds::IndexEntry) row
+//!   per record, rebuilt from the documents on demand.
+//! - `estates`, `users`, `user_estates`, `devices`: who may sync what.
+//! - `meta`: the server's own settings (its Automerge actor).
+
+use rusqlite::Connection;
+
+use super::StorageError;
+
+/// The schema version this build writes.
+pub const VERSION: i64 = 1;
+
+const V1: &str = "
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+CREATE TABLE estates (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    tz         TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE users (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE user_estates (
+    user_id   TEXT NOT NULL REFERENCES users(id),
+    estate_id TEXT NOT NULL REFERENCES estates(id),
+    PRIMARY KEY (user_id, estate_id)
+);
+CREATE TABLE devices (
+    id         TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    name       TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE records (
+    id            TEXT PRIMARY KEY,
+    estate        TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    snapshot      BLOB NOT NULL,
+    heads         BLOB NOT NULL,
+    compacted_seq INTEGER NOT NULL,
+    chunk_count   INTEGER NOT NULL DEFAULT 0,
+    chunk_bytes   INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE chunks (
+    record_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    bytes     BLOB NOT NULL,
+    PRIMARY KEY (record_id, seq)
+);
+CREATE TABLE feed (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    estate    TEXT NOT NULL,
+    record_id TEXT NOT NULL,
+    heads     BLOB NOT NULL
+);
+CREATE INDEX feed_by_estate ON feed (estate, seq);
+CREATE INDEX feed_by_record ON feed (record_id, seq);
+CREATE TABLE read_model (
+    id         TEXT PRIMARY KEY,
+    kind       TEXT NOT NULL,
+    estate     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    open       INTEGER NOT NULL,
+    title      TEXT NOT NULL,
+    location   TEXT,
+    assignee   TEXT,
+    due        INTEGER,
+    due_rule   TEXT,
+    conflicts  INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX read_model_open ON read_model (estate, open, due);
+";
+
+/// Brings the database to [`VERSION`], one migration per transaction.
+pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > VERSION {
+        return Err(StorageError::Backend(format!(
+            "the data directory has schema {found}, newer than this build's {VERSION}"
+        )));
+    }
+    let migrations: [&str; 1] = [V1];
+    for (index, sql) in migrations.iter().enumerate() {
+        let version = index as i64 + 1;
+        if found >= version {
+            continue;
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrating_twice_is_harmless_and_newer_schemas_are_refused() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("first");
+        migrate(&mut conn).expect("second");
+        conn.pragma_update(None, "user_version", VERSION + 1)
+            .expect("bump");
+        assert!(migrate(&mut conn).is_err());
+    }
+}

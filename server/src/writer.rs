@@ -1,0 +1,589 @@
+//! The one thread that changes records. Request handlers send it their
+//! pushes through a channel; it takes whatever has queued up, judges every
+//! record in order against the latest state (its cache, or storage), stores
+//! all accepted records of all those requests in ONE transaction (group
+//! commit: one fsync for many devices), and only then answers each request.
+//!
+//! Doing the judging here too, not only the SQL, is what makes concurrent
+//! pushes to the same record safe: each is applied on top of the other, and
+//! the read model is computed from the merged document.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use automerge::{ActorId, ChangeHash};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_bytes::ByteBuf;
+use stairwell_core::kinds::AnyRecord;
+use stairwell_core::record::RecordDoc;
+use stairwell_core::sync::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
+use stairwell_core::sync::validate::Author;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::cache::{CachedDoc, DocCache};
+use crate::metrics::Metrics;
+use crate::push;
+use crate::storage::{RecordChange, RecordWrite, Storage, StorageError, encode_heads};
+
+/// Requests waiting for the writer before senders wait too (backpressure).
+const QUEUE: usize = 1024;
+/// Records one group commit takes at most, so one transaction stays short.
+const MAX_BATCH_RECORDS: usize = 20_000;
+/// Chunks never trigger compaction below this many bytes.
+const COMPACT_MIN_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct WriterConfig {
+    pub cache_docs: usize,
+    pub cache_bytes: usize,
+    /// Compact a record's chunks into its snapshot after this many.
+    pub compact_chunks: u32,
+    /// Requests one group commit takes at most.
+    pub max_batch_requests: usize,
+}
+
+impl Default for WriterConfig {
+    fn default() -> Self {
+        WriterConfig {
+            cache_docs: 10_000,
+            cache_bytes: 256 * 1024 * 1024,
+            compact_chunks: 64,
+            max_batch_requests: 256,
+        }
+    }
+}
+
+/// What became of one request's pushed records.
+#[derive(Debug, Default)]
+pub struct PushOutcome {
+    pub accepted: Vec<Accepted>,
+    pub refused: Vec<Refused>,
+    /// For each record this request changed, what the device still lacks.
+    pub echoes: Vec<Echo>,
+}
+
+/// The server's changes to a record the device just pushed (its receipt
+/// stamps, and anything others stored that the push did not build on):
+/// everything after the pushed heads, as of feed row `seq`. The pull sends
+/// this instead of the whole record when no later row exists, so a record
+/// created on the phone is not sent back to it whole.
+#[derive(Debug, Clone)]
+pub struct Echo {
+    pub id: String,
+    pub seq: u64,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("{0}")]
+    Internal(String),
+    #[error("the writer has stopped")]
+    Stopped,
+}
+
+struct Job {
+    author: Author,
+    records: Vec<PushedRecord>,
+    reply: oneshot::Sender<Result<PushOutcome, WriteError>>,
+}
+
+/// How handlers reach the writer. The writer thread ends once every handle
+/// is dropped and the queue is drained.
+#[derive(Debug, Clone)]
+pub struct WriterHandle {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl WriterHandle {
+    /// Stores what may be stored of `records`; answers once it is durable.
+    pub async fn push(
+        &self,
+        author: Author,
+        records: Vec<PushedRecord>,
+    ) -> Result<PushOutcome, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        let job = Job {
+            author,
+            records,
+            reply,
+        };
+        self.jobs.send(job).await.map_err(|_| WriteError::Stopped)?;
+        answer.await.map_err(|_| WriteError::Stopped)?
+    }
+}
+
+/// Starts the writer thread.
+pub fn spawn(
+    storage: Arc<dyn Storage>,
+    metrics: Arc<Metrics>,
+    config: WriterConfig,
+) -> Result<(WriterHandle, JoinHandle<()>), WriteError> {
+    let actor = ActorId::from(storage.server_actor()?);
+    let (jobs, queue) = mpsc::channel(QUEUE);
+    let writer = Writer {
+        cache: DocCache::new(config.cache_docs, config.cache_bytes),
+        storage,
+        metrics,
+        config,
+        actor,
+        zones: HashMap::new(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("stairwell-writer".into())
+        .spawn(move || writer.run(queue))
+        .map_err(|err| WriteError::Internal(format!("cannot start the writer: {err}")))?;
+    Ok((WriterHandle { jobs }, thread))
+}
+
+/// Documents and writes staged by a batch (or one job of it), not yet
+/// committed: later records of the batch build on them.
+#[derive(Default)]
+struct Staged {
+    docs: HashMap<String, CachedDoc>,
+    writes: Vec<RecordWrite>,
+    /// Beside each write: the job it answers, and that job's echo bytes.
+    echoes: Vec<(usize, String, Vec<u8>)>,
+    new_records: u64,
+}
+
+impl Staged {
+    fn absorb(&mut self, other: Staged) {
+        self.docs.extend(other.docs);
+        self.writes.extend(other.writes);
+        self.echoes.extend(other.echoes);
+        self.new_records += other.new_records;
+    }
+}
+
+/// An accepted push on its way to being staged.
+struct Staging<'a> {
+    job: usize,
+    pushed: &'a PushedRecord,
+    pushed_heads: &'a [ChangeHash],
+    base: Option<Base>,
+}
+
+/// What the record looked like before this push, as the store keeps it.
+struct Base {
+    heads: Vec<ChangeHash>,
+    snapshot_len: usize,
+    chunk_count: u32,
+    chunk_bytes: usize,
+}
+
+struct Writer {
+    storage: Arc<dyn Storage>,
+    metrics: Arc<Metrics>,
+    config: WriterConfig,
+    cache: DocCache,
+    actor: ActorId,
+    zones: HashMap<String, Tz>,
+}
+
+impl Writer {
+    fn run(mut self, mut queue: mpsc::Receiver<Job>) {
+        while let Some(first) = queue.blocking_recv() {
+            let mut records = first.records.len();
+            let mut jobs = vec![first];
+            while jobs.len() < self.config.max_batch_requests && records < MAX_BATCH_RECORDS {
+                match queue.try_recv() {
+                    Ok(job) => {
+                        records += job.records.len();
+                        jobs.push(job);
+                    }
+                    Err(_) => break,
+                }
+            }
+            self.run_batch(jobs);
+        }
+        tracing::info!("writer stopped: every request is answered");
+    }
+
+    fn run_batch(&mut self, jobs: Vec<Job>) {
+        let started = Instant::now();
+        let now = Utc::now();
+        let mut batch = Staged::default();
+        let mut results = Vec::with_capacity(jobs.len());
+        for (index, job) in jobs.into_iter().enumerate() {
+            let result = self.run_job(index, &job.author, &job.records, &mut batch, now);
+            results.push((job.reply, result));
+        }
+        let writes = batch.writes.len();
+        let echoes = std::mem::take(&mut batch.echoes);
+        let committed = self.commit(batch, results.len()).map(|seqs| {
+            for ((job, id, bytes), seq) in echoes.into_iter().zip(seqs) {
+                if let Some((_, Ok(outcome))) = results.get_mut(job) {
+                    outcome.echoes.push(Echo { id, seq, bytes });
+                }
+            }
+        });
+        tracing::debug!(
+            requests = results.len(),
+            writes,
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "group commit"
+        );
+        for (reply, result) in results {
+            let result = match (&committed, result) {
+                (Err(err), Ok(_)) => Err(WriteError::Internal(err.clone())),
+                (Ok(()), Ok(outcome)) => {
+                    self.metrics.accepted(outcome.accepted.len() as u64);
+                    Ok(outcome)
+                }
+                (_, Err(err)) => Err(err),
+            };
+            // A requester that gave up (connection closed) needs no answer.
+            let _ = reply.send(result);
+        }
+    }
+
+    /// Stores the batch; returns the feed position of each write.
+    fn commit(&mut self, batch: Staged, requests: usize) -> Result<Vec<u64>, String> {
+        if batch.writes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let seqs = self.storage.commit(&batch.writes).map_err(|err| {
+            tracing::error!(%err, "group commit failed; nothing of it was stored");
+            err.to_string()
+        })?;
+        for (id, doc) in batch.docs {
+            self.cache.insert(id, doc);
+        }
+        self.metrics.commit(requests as u64);
+        self.metrics.stored_new_records(batch.new_records);
+        self.metrics.cache(self.cache.len(), self.cache.bytes());
+        Ok(seqs)
+    }
+
+    /// One request's records. All or nothing: an internal failure drops
+    /// everything this request staged, and the rest of the batch goes on.
+    fn run_job(
+        &mut self,
+        job: usize,
+        author: &Author,
+        records: &[PushedRecord],
+        batch: &mut Staged,
+        now: DateTime<Utc>,
+    ) -> Result<PushOutcome, WriteError> {
+        let mut local = Staged::default();
+        let mut outcome = PushOutcome::default();
+        for pushed in records {
+            match self.run_record(job, author, pushed, batch, &mut local, now)? {
+                Ok(accepted) => outcome.accepted.push(accepted),
+                Err(refused) => {
+                    tracing::info!(
+                        record = %refused.id,
+                        code = refused.code.as_str(),
+                        user = %author.user,
+                        device = %author.device,
+                        reason = %refused.message,
+                        "push refused"
+                    );
+                    self.metrics.refused(refused.code);
+                    outcome.refused.push(refused);
+                }
+            }
+        }
+        batch.absorb(local);
+        Ok(outcome)
+    }
+
+    fn run_record(
+        &mut self,
+        job: usize,
+        author: &Author,
+        pushed: &PushedRecord,
+        batch: &Staged,
+        local: &mut Staged,
+        now: DateTime<Utc>,
+    ) -> Result<Result<Accepted, Refused>, WriteError> {
+        let uncached = self.ensure_loaded(&pushed.id, batch, local)?;
+        let (judged, base) = {
+            let current = uncached
+                .as_ref()
+                .or_else(|| lookup(&mut self.cache, batch, local, &pushed.id));
+            let before = current.map(|cached| cached.record.doc());
+            // Automerge parses bytes from outside; a panic in it must cost
+            // one record, not the writer thread.
+            let judged = catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, author)));
+            (judged, current.map(base_of))
+        };
+        let applied = match judged {
+            Ok(Ok(applied)) => applied,
+            Ok(Err(refused)) => return Ok(Err(refused)),
+            Err(_) => {
+                return Ok(Err(Refused {
+                    id: pushed.id.clone(),
+                    code: RefusalCode::NotAutomerge,
+                    message: "the changes could not be read".into(),
+                }));
+            }
+        };
+        let accepted = Accepted {
+            id: pushed.id.clone(),
+            heads: applied
+                .pushed_heads
+                .iter()
+                .map(|hash| ByteBuf::from(hash.0.to_vec()))
+                .collect(),
+        };
+        if applied.changed {
+            let staging = Staging {
+                job,
+                pushed,
+                pushed_heads: &applied.pushed_heads,
+                base,
+            };
+            self.stage(staging, applied.after, local, now)?;
+        }
+        Ok(Ok(accepted))
+    }
+
+    /// Stamps an accepted record and stages its write and its new state.
+    fn stage(
+        &mut self,
+        staging: Staging<'_>,
+        mut after: RecordDoc,
+        local: &mut Staged,
+        now: DateTime<Utc>,
+    ) -> Result<(), WriteError> {
+        let Staging {
+            job,
+            pushed,
+            pushed_heads,
+            base,
+        } = staging;
+        push::stamp(&mut after, &self.actor, now).map_err(WriteError::Internal)?;
+        let tz = self.zone(&after.header().estate)?;
+        let record = AnyRecord::from_doc(after)
+            .map_err(|err| WriteError::Internal(format!("accepted record unreadable: {err}")))?;
+        let doc = record.doc();
+        let (change, mut cached) = match base {
+            None => {
+                let snapshot = doc.save();
+                let meta = (snapshot.len(), 0, 0);
+                (RecordChange::Create { snapshot }, meta)
+            }
+            Some(base) => {
+                let chunk = doc.save_after(&base.heads);
+                let meta = (
+                    base.snapshot_len,
+                    base.chunk_count + 1,
+                    base.chunk_bytes + chunk.len(),
+                );
+                (RecordChange::Append { chunk }, meta)
+            }
+        };
+        let compacted = self.should_compact(cached).then(|| doc.save());
+        if let Some(snapshot) = &compacted {
+            cached = (snapshot.len(), 0, 0);
+        }
+        if matches!(change, RecordChange::Create { .. }) {
+            local.new_records += 1;
+        }
+        local
+            .echoes
+            .push((job, pushed.id.clone(), doc.save_after(pushed_heads)));
+        local.writes.push(RecordWrite {
+            id: pushed.id.clone(),
+            estate: doc.header().estate.clone(),
+            kind: doc.kind().as_str().to_owned(),
+            change,
+            compacted,
+            heads: encode_heads(&doc.heads()),
+            index: record.index_entry(tz),
+        });
+        let (snapshot_len, chunk_count, chunk_bytes) = cached;
+        local.docs.insert(
+            pushed.id.clone(),
+            CachedDoc {
+                record,
+                snapshot_len,
+                chunk_count,
+                chunk_bytes,
+            },
+        );
+        Ok(())
+    }
+
+    fn should_compact(
+        &self,
+        (snapshot_len, chunk_count, chunk_bytes): (usize, u32, usize),
+    ) -> bool {
+        chunk_count >= self.config.compact_chunks
+            || chunk_bytes > snapshot_len.max(COMPACT_MIN_BYTES)
+    }
+
+    /// Makes sure the record, if stored, is at hand: staged, cached, or (when
+    /// too big for the cache) returned for this one use.
+    fn ensure_loaded(
+        &mut self,
+        id: &str,
+        batch: &Staged,
+        local: &Staged,
+    ) -> Result<Option<CachedDoc>, WriteError> {
+        if local.docs.contains_key(id) || batch.docs.contains_key(id) || self.cache.contains(id) {
+            return Ok(None);
+        }
+        let Some(stored) = self.storage.load_record(id)? else {
+            return Ok(None);
+        };
+        let record = RecordDoc::load(&stored.bytes)
+            .and_then(AnyRecord::from_doc)
+            .map_err(|err| {
+                WriteError::Internal(format!("stored record {id} does not load: {err}"))
+            })?;
+        let doc = CachedDoc {
+            record,
+            snapshot_len: stored.snapshot_len,
+            chunk_count: stored.chunk_count,
+            chunk_bytes: stored.chunk_bytes,
+        };
+        if !self.cache.fits(&doc) {
+            return Ok(Some(doc));
+        }
+        self.cache.insert(id.to_owned(), doc);
+        self.metrics.cache(self.cache.len(), self.cache.bytes());
+        Ok(None)
+    }
+
+    fn zone(&mut self, estate: &str) -> Result<Tz, WriteError> {
+        if let Some(tz) = self.zones.get(estate) {
+            return Ok(*tz);
+        }
+        match self.storage.estate(estate)? {
+            Some(found) => {
+                self.zones.insert(estate.to_owned(), found.tz);
+                Ok(found.tz)
+            }
+            None => {
+                tracing::warn!(estate, "record of an unknown estate; deadlines in UTC");
+                Ok(Tz::UTC)
+            }
+        }
+    }
+}
+
+/// The newest state of a record: this request's, then this batch's, then
+/// the committed one in the cache.
+fn lookup<'a>(
+    cache: &'a mut DocCache,
+    batch: &'a Staged,
+    local: &'a Staged,
+    id: &str,
+) -> Option<&'a CachedDoc> {
+    local
+        .docs
+        .get(id)
+        .or_else(|| batch.docs.get(id))
+        .or_else(|| cache.get(id))
+}
+
+fn base_of(cached: &CachedDoc) -> Base {
+    Base {
+        heads: cached.record.doc().heads(),
+        snapshot_len: cached.snapshot_len,
+        chunk_count: cached.chunk_count,
+        chunk_bytes: cached.chunk_bytes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
+    use stairwell_core::record::{Editor, Role};
+    use stairwell_core::rules::{RepairLocation, Urgency};
+
+    use super::*;
+    use crate::auth;
+    use crate::storage::SqliteStorage;
+
+    fn counter(metrics: &Metrics, name: &str) -> u64 {
+        metrics
+            .render()
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{name} ")))
+            .and_then(|value| value.parse().ok())
+            .unwrap_or_else(|| panic!("no {name}"))
+    }
+
+    #[test]
+    fn concurrent_requests_share_commits() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).expect("open"));
+        auth::add_estate(&*storage, "e1", "East", "Asia/Shanghai").expect("estate");
+        auth::add_user(&*storage, "lin", "Lin", Role::FrontDesk, &["e1".into()]).expect("user");
+        let device = auth::issue_device(&*storage, "lin", None).expect("device");
+        let author = auth::authenticate(&*storage, &device.token)
+            .expect("auth")
+            .expect("author");
+        let editor = Editor::new("lin", author.device.clone(), Role::FrontDesk);
+        let metrics = Arc::new(Metrics::default());
+        let (writer, thread) =
+            spawn(storage.clone(), metrics.clone(), WriterConfig::default()).expect("writer");
+
+        let requests = 50;
+        let pushes: Vec<Vec<PushedRecord>> = (0..requests)
+            .map(|_| {
+                let now = Utc::now();
+                let intake = Intake {
+                    resident_name: "张女士".into(),
+                    unit: "C3-0801".into(),
+                    phone: "137 2222 3333".into(),
+                    problem: "门锁坏了".into(),
+                    location: RepairLocation::InUnit,
+                    on_price_list: true,
+                    urgency: Urgency::Normal,
+                    appointment: None,
+                };
+                let sheet =
+                    RepairSheet::open(&editor, now, "e1", intake, now - Duration::minutes(1), None)
+                        .expect("open");
+                vec![PushedRecord {
+                    id: sheet.id().to_string(),
+                    changes: serde_bytes::ByteBuf::from(sheet.doc().save()),
+                }]
+            })
+            .collect();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let outcomes = runtime.block_on(async {
+            let tasks: Vec<_> = pushes
+                .into_iter()
+                .map(|records| {
+                    let (writer, author) = (writer.clone(), author.clone());
+                    tokio::spawn(async move { writer.push(author, records).await })
+                })
+                .collect();
+            let mut outcomes = Vec::new();
+            for task in tasks {
+                outcomes.push(task.await.expect("task"));
+            }
+            outcomes
+        });
+        for outcome in outcomes {
+            assert_eq!(outcome.expect("push").accepted.len(), 1);
+        }
+        assert_eq!(storage.record_count().expect("count"), requests);
+        let commits = counter(&metrics, "stairwell_group_commits_total");
+        assert!(
+            commits < requests,
+            "{commits} commits for {requests} requests"
+        );
+        assert_eq!(
+            counter(&metrics, "stairwell_group_commit_requests_total"),
+            requests
+        );
+        drop(writer);
+        thread
+            .join()
+            .expect("the writer stops once its handles are gone");
+    }
+}
