@@ -15,13 +15,13 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use stairwell_core::sync::protocol::SYNC_PATH;
+use stairwell_core::sync::protocol::{IDENTITY_PATH, SYNC_PATH};
 use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
 use crate::storage::{SqliteStorage, Storage, StorageError};
-use crate::sync_handler;
 use crate::writer::{self, WriteError, WriterConfig, WriterHandle};
+use crate::{identity_handler, sync_handler};
 
 /// Explicit, configurable bounds on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -80,6 +80,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let metrics = state.metrics.clone();
     Router::new()
         .route(SYNC_PATH, post(sync_handler::sync))
+        .route(IDENTITY_PATH, get(identity_handler::identity))
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))
         // The sync handler enforces its own, configurable body limit.
@@ -109,6 +110,7 @@ async fn count_requests(
     // Known paths only, so scanners cannot grow the label set.
     let path = match request.uri().path() {
         SYNC_PATH => SYNC_PATH,
+        IDENTITY_PATH => IDENTITY_PATH,
         "/healthz" => "/healthz",
         "/metrics" => "/metrics",
         _ => "other",

@@ -28,6 +28,8 @@ pub enum Command {
     Serve(ServeArgs),
     /// Manage estates, users and devices; rebuild read models.
     Admin(AdminArgs),
+    /// The scriptable stand-in for a phone: a device store and its verbs.
+    Field(crate::field::FieldArgs),
 }
 
 #[derive(Debug, Args)]

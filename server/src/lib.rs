@@ -13,6 +13,8 @@ pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod feed;
+pub mod field;
+pub mod identity_handler;
 pub mod metrics;
 pub mod push;
 pub mod storage;

@@ -5,10 +5,10 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use stairwell_server::admin;
 use stairwell_server::app::{self, Limits, ServeOptions};
 use stairwell_server::cli::{Cli, Command, ServeArgs};
 use stairwell_server::writer::WriterConfig;
+use stairwell_server::{admin, field};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,12 +25,21 @@ fn main() -> ExitCode {
                 ExitCode::from(err.exit_code)
             }
         },
+        Command::Field(args) => match field::run(args) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(err.exit_code())
+            }
+        },
     }
 }
 
 fn init_logging() {
+    // Automerge logs a strict parse of partial changes as an error; the
+    // caller handles that result, so its own log would only alarm people.
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,automerge=off"));
     // Colour only for a person at a terminal, not in log files.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     tracing_subscriber::fmt()

@@ -59,7 +59,7 @@ impl Failure {
         )
     }
 
-    fn internal(err: impl std::fmt::Display) -> Self {
+    pub(crate) fn internal(err: impl std::fmt::Display) -> Self {
         tracing::error!(%err, "sync failed");
         Failure::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -156,7 +156,10 @@ async fn handle(
     })
 }
 
-async fn authenticate(state: &Arc<AppState>, headers: &HeaderMap) -> Result<Author, Failure> {
+pub(crate) async fn authenticate(
+    state: &Arc<AppState>,
+    headers: &HeaderMap,
+) -> Result<Author, Failure> {
     let token = auth::bearer_token(headers)
         .ok_or_else(|| Failure::unauthorized("send the device token as `Authorization: Bearer`"))?
         .to_owned();

@@ -147,6 +147,8 @@ pub trait Storage: Send + Sync + std::fmt::Debug {
     fn add_estate(&self, estate: &Estate) -> Result<(), StorageError>;
     fn estate(&self, id: &str) -> Result<Option<Estate>, StorageError>;
     fn add_user(&self, user: &NewUser) -> Result<(), StorageError>;
+    /// A user's display name, or `None` for an unknown user.
+    fn user_name(&self, id: &str) -> Result<Option<String>, StorageError>;
     fn add_device(&self, device: &NewDevice) -> Result<(), StorageError>;
     /// Revokes a device; revoking twice is not an error.
     fn revoke_device(&self, id: &str) -> Result<(), StorageError>;

@@ -158,6 +158,15 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    fn user_name(&self, id: &str) -> Result<Option<String>, StorageError> {
+        let conn = self.writer();
+        Ok(conn
+            .query_row("SELECT name FROM users WHERE id = ?1", [id], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
     fn estate(&self, id: &str) -> Result<Option<Estate>, StorageError> {
         let conn = self.writer();
         let row: Option<(String, String)> = conn
