@@ -347,7 +347,10 @@ impl RecordDoc {
         values.sort_by(|a, b| {
             (a.at, &a.device, a.value.to_string()).cmp(&(b.at, &b.device, b.value.to_string()))
         });
-        values.dedup_by(|a, b| a.value == b.value);
+        // The same value written on several devices is one choice, not many:
+        // keep its earliest writer.
+        let mut seen = std::collections::HashSet::new();
+        values.retain(|candidate| seen.insert(candidate.value.to_string()));
         (values.len() > 1).then(|| Conflict {
             field: name.to_owned(),
             values,
@@ -615,6 +618,37 @@ mod tests {
         junk.extend_from_slice(b"junk");
         assert!(record.apply_changes(&junk).is_err());
         assert_eq!(record.heads(), heads);
+    }
+
+    #[test]
+    fn a_value_written_on_two_devices_is_offered_once() {
+        let at = DateTime::from_timestamp(1_772_400_000, 0).expect("time");
+        let desk = |n: u8| Editor::new(format!("desk-{n}"), format!("device-{n}"), Role::FrontDesk);
+        let origin = RecordDoc::create(
+            RecordKind::Complaint,
+            RecordId::random(),
+            "estate-1",
+            &desk(0),
+            at,
+        )
+        .expect("create");
+        let mut replicas: Vec<RecordDoc> = (0..3)
+            .map(|_| RecordDoc::load(&origin.save()).expect("load"))
+            .collect();
+        for (n, value) in ["pass", "fail", "pass"].into_iter().enumerate() {
+            let later = at + chrono::Duration::minutes(n as i64);
+            replicas[n]
+                .edit(&desk(n as u8), later, Verb::Amend, |w| {
+                    w.set_field("door", &value)
+                })
+                .expect("set");
+        }
+        let (first, rest) = replicas.split_at_mut(1);
+        for other in rest.iter() {
+            first[0].merge(other).expect("merge");
+        }
+        let conflicts = first[0].conflicts();
+        assert_eq!(conflicts[0].values.len(), 2, "{conflicts:?}");
     }
 
     #[test]
