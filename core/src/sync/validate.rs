@@ -66,9 +66,23 @@ pub fn check_push(
     }
     check_new_events(before, after, author).map_err(|(code, message)| refuse(code, message))?;
     check_new_fields(before, after, author).map_err(|(code, message)| refuse(code, message))?;
-    AnyRecord::from_doc(after.clone())
+    let record = AnyRecord::from_doc(after.clone())
         .map_err(|err| refuse(RefusalCode::Invalid, err.to_string()))?;
-    Ok(())
+    check_authors(before, &record).map_err(|message| refuse(RefusalCode::Forbidden, message))
+}
+
+/// The rules on who may act that depend on the record, not only the role.
+fn check_authors(before: Option<&RecordDoc>, after: &AnyRecord) -> Result<(), String> {
+    let old_ids: HashSet<String> = before
+        .map(|doc| doc.raw_events().into_iter().map(|event| event.id).collect())
+        .unwrap_or_default();
+    after
+        .doc()
+        .raw_events()
+        .iter()
+        .filter(|event| !old_ids.contains(&event.id))
+        .find_map(|event| after.author_refusal(&event.id))
+        .map_or(Ok(()), Err)
 }
 
 fn check_estate(record: &RecordDoc, author: &Author) -> Result<(), String> {
@@ -196,4 +210,97 @@ fn check_new_fields(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::*;
+    use crate::kinds::repair_sheet::{Intake, RepairSheet};
+    use crate::record::{Editor, Role};
+    use crate::rules::{RepairLocation, Urgency};
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_772_413_200, 0).expect("time") + Duration::minutes(minute)
+    }
+
+    fn author(editor: &Editor) -> Author {
+        Author {
+            user: editor.user.clone(),
+            device: editor.device.clone(),
+            role: editor.role,
+            estates: vec!["e1".into()],
+        }
+    }
+
+    fn dispatched_sheet() -> RepairSheet {
+        let desk = Editor::new("lin", "desk", Role::FrontDesk);
+        let intake = Intake {
+            resident_name: "Li".into(),
+            unit: "B1-101".into(),
+            phone: "13800000000".into(),
+            problem: "leak".into(),
+            location: RepairLocation::InUnit,
+            on_price_list: true,
+            urgency: Urgency::Normal,
+            appointment: None,
+        };
+        let mut sheet = RepairSheet::open(&desk, at(1), "e1", intake, at(0), None).expect("open");
+        sheet.dispatch(&desk, at(2), "wang").expect("dispatch");
+        sheet
+    }
+
+    #[test]
+    fn only_the_assigned_technician_records_arrival() {
+        let before = dispatched_sheet();
+        // A doctored phone skips the verb's own check: the server still refuses.
+        let zhao = Editor::new("zhao", "phone-zhao", Role::Technician);
+        let mut after = RepairSheet::from_doc(RecordDoc::load(&before.doc().save()).expect("load"))
+            .expect("kind");
+        after
+            .doc_mut()
+            .edit(&zhao, at(3), Verb::Arrive, |write| {
+                write
+                    .append(&crate::kinds::repair_sheet::RepairEvent::Arrived)
+                    .map(drop)
+            })
+            .expect("forged arrival");
+        let refused =
+            check_push(Some(before.doc()), after.doc(), &author(&zhao)).expect_err("refused");
+        assert_eq!(refused.code, RefusalCode::Forbidden);
+
+        let wang = Editor::new("wang", "phone-wang", Role::Technician);
+        let mut honest =
+            RepairSheet::from_doc(RecordDoc::load(&before.doc().save()).expect("load"))
+                .expect("kind");
+        honest.arrive(&wang, at(3)).expect("arrive");
+        check_push(Some(before.doc()), honest.doc(), &author(&wang)).expect("accepted");
+    }
+
+    #[test]
+    fn a_role_that_may_not_act_is_refused() {
+        let before = dispatched_sheet();
+        let patrol = Editor::new("liu", "phone-liu", Role::Patrol);
+        let mut after = RepairSheet::from_doc(RecordDoc::load(&before.doc().save()).expect("load"))
+            .expect("kind");
+        after
+            .doc_mut()
+            .edit(
+                &Editor::new("liu", "phone-liu", Role::Admin),
+                at(3),
+                Verb::Dispatch,
+                |write| {
+                    write
+                        .append(&crate::kinds::repair_sheet::RepairEvent::Dispatched {
+                            technician: "x".into(),
+                        })
+                        .map(drop)
+                },
+            )
+            .expect("forged");
+        let refused =
+            check_push(Some(before.doc()), after.doc(), &author(&patrol)).expect_err("refused");
+        assert_eq!(refused.code, RefusalCode::Forbidden);
+    }
 }

@@ -343,6 +343,29 @@ impl RepairSheet {
         }
     }
 
+    /// Why the event `event_id` should not have been made by its author, if
+    /// so: the rules that depend on who acts, not only on the role (only the
+    /// technician the sheet was dispatched to records arrival). Judged on
+    /// the history before the event, as its author's device saw it.
+    pub fn author_refusal(&self, event_id: &str) -> Option<String> {
+        let events = self.doc.events::<RepairEvent>();
+        let position = events.iter().position(|event| event.id == event_id)?;
+        let event = &events[position];
+        if event.body != RepairEvent::Arrived {
+            return None;
+        }
+        let before =
+            RepairSheetView::fold(Intake::read(&self.doc), &events[..position], Vec::new());
+        let assigned = before.technician.as_deref();
+        (assigned != Some(event.user.as_str())).then(|| {
+            format!(
+                "{} recorded arrival, but the sheet is assigned to {}",
+                event.user,
+                assigned.unwrap_or("nobody")
+            )
+        })
+    }
+
     /// Checks `event` against the lifecycle, then appends it.
     fn step(
         &mut self,
