@@ -14,14 +14,15 @@ use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
+use stairwell_core::sync::blobs::{BLOBS_MISSING_PATH, BLOBS_PATH, DEFAULT_MAX_BLOB_BYTES};
 use stairwell_core::sync::protocol::{IDENTITY_PATH, SYNC_PATH};
 use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
 use crate::storage::{SqliteStorage, Storage, StorageError};
 use crate::writer::{self, WriteError, WriterConfig, WriterHandle};
-use crate::{identity_handler, sync_handler};
+use crate::{blob_handler, identity_handler, sync_handler};
 
 /// Explicit, configurable bounds on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -31,6 +32,8 @@ pub struct Limits {
     pub max_push_records: usize,
     /// Records one response carries at most, whatever the device asks.
     pub max_pull_records: usize,
+    /// The largest blob (photo, signature image) accepted, in bytes.
+    pub max_blob_bytes: u64,
 }
 
 impl Default for Limits {
@@ -39,6 +42,7 @@ impl Default for Limits {
             max_body_bytes: 32 * 1024 * 1024,
             max_push_records: 5_000,
             max_pull_records: 2_000,
+            max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
         }
     }
 }
@@ -81,6 +85,11 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(SYNC_PATH, post(sync_handler::sync))
         .route(IDENTITY_PATH, get(identity_handler::identity))
+        .route(BLOBS_MISSING_PATH, post(blob_handler::missing))
+        .route(
+            "/v1/blobs/{hash}",
+            put(blob_handler::upload).get(blob_handler::download),
+        )
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))
         // The sync handler enforces its own, configurable body limit.
@@ -111,6 +120,8 @@ async fn count_requests(
     let path = match request.uri().path() {
         SYNC_PATH => SYNC_PATH,
         IDENTITY_PATH => IDENTITY_PATH,
+        BLOBS_MISSING_PATH => BLOBS_MISSING_PATH,
+        path if path.starts_with(BLOBS_PATH) => "/v1/blobs/{hash}",
         "/healthz" => "/healthz",
         "/metrics" => "/metrics",
         _ => "other",

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// The most records one response carries.
     #[arg(long, default_value_t = 2_000)]
     pub max_pull_records: usize,
+    /// The largest blob (photo, signature image) accepted, in bytes.
+    #[arg(long, default_value_t = stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES)]
+    pub max_blob_bytes: u64,
     /// The most loaded documents kept in memory.
     #[arg(long, default_value_t = 10_000)]
     pub cache_docs: usize,

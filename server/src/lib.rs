@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod app;
 pub mod auth;
+pub mod blob_handler;
 pub mod cache;
 pub mod cli;
 pub mod feed;

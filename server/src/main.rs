@@ -57,6 +57,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_body_bytes: args.max_body_bytes,
             max_push_records: args.max_push_records,
             max_pull_records: args.max_pull_records,
+            max_blob_bytes: args.max_blob_bytes,
         },
         writer: WriterConfig {
             cache_docs: args.cache_docs,

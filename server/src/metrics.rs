@@ -20,6 +20,10 @@ pub struct Metrics {
     committed_requests: AtomicU64,
     cached_docs: AtomicU64,
     cache_bytes: AtomicU64,
+    blob_bytes_received: AtomicU64,
+    blobs_stored: AtomicU64,
+    blob_bytes_sent: AtomicU64,
+    blob_chunks_refused: AtomicU64,
 }
 
 fn count(counter: &AtomicU64, by: u64) {
@@ -68,6 +72,26 @@ impl Metrics {
     pub fn cache(&self, docs: usize, bytes: usize) {
         self.cached_docs.store(docs as u64, Ordering::Relaxed);
         self.cache_bytes.store(bytes as u64, Ordering::Relaxed);
+    }
+
+    /// A blob chunk stored.
+    pub fn blob_chunk(&self, bytes: u64) {
+        count(&self.blob_bytes_received, bytes);
+    }
+
+    /// A blob completed, its hash checked, and stored.
+    pub fn blob_stored(&self) {
+        count(&self.blobs_stored, 1);
+    }
+
+    /// A blob chunk refused (bad offset, length or hash; too large).
+    pub fn blob_refused(&self) {
+        count(&self.blob_chunks_refused, 1);
+    }
+
+    /// A blob served to a device.
+    pub fn blob_sent(&self, bytes: u64) {
+        count(&self.blob_bytes_sent, bytes);
     }
 
     /// The Prometheus text exposition of every metric.
@@ -156,6 +180,30 @@ impl Metrics {
                 "gauge",
                 "Estimated memory of the cached documents.",
                 &self.cache_bytes,
+            ),
+            (
+                "stairwell_blob_bytes_received_total",
+                "counter",
+                "Blob chunk bytes stored.",
+                &self.blob_bytes_received,
+            ),
+            (
+                "stairwell_blobs_stored_total",
+                "counter",
+                "Blobs completed and checked against their hash.",
+                &self.blobs_stored,
+            ),
+            (
+                "stairwell_blob_chunks_refused_total",
+                "counter",
+                "Blob chunks refused (offset, length, hash, size).",
+                &self.blob_chunks_refused,
+            ),
+            (
+                "stairwell_blob_bytes_sent_total",
+                "counter",
+                "Blob bytes served to devices.",
+                &self.blob_bytes_sent,
             ),
         ];
         for (name, kind, help, counter) in plain {

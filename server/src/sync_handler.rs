@@ -23,7 +23,7 @@ use crate::{auth, feed};
 
 /// After refusing a body, read on at most this much so the client sees the
 /// answer instead of a reset connection; beyond it, the connection closes.
-const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
+pub(crate) const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
 
 /// A whole-request failure, answered as a CBOR [`ErrorBody`].
 #[derive(Debug)]
@@ -33,7 +33,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         Failure {
             status,
             body: ErrorBody {
@@ -47,11 +47,11 @@ impl Failure {
         Failure::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }
 
-    fn too_large(message: String) -> Self {
+    pub(crate) fn too_large(message: String) -> Self {
         Failure::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge, message)
     }
 
-    fn malformed(message: String) -> Self {
+    pub(crate) fn malformed(message: String) -> Self {
         Failure::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::MalformedRequest,
@@ -189,7 +189,7 @@ async fn pull(
 }
 
 /// Reads the whole body, refusing it as soon as it passes `limit`.
-async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, Failure> {
+pub(crate) async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, Failure> {
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame
@@ -208,7 +208,7 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-async fn drain(mut body: Body, limit: usize) {
+pub(crate) async fn drain(mut body: Body, limit: usize) {
     let mut read = 0;
     while read < limit {
         match body.frame().await {

@@ -28,6 +28,12 @@ pub enum StoreError {
          (file format {found}, this version reads up to {supported}); update the app"
     )]
     SchemaTooNew { found: i64, supported: i64 },
+    /// Bytes offered as a blob do not hash to the name they came under.
+    #[error("the bytes given for blob {expected} are not that blob (their SHA-256 is {found})")]
+    BlobMismatch { expected: String, found: String },
+    /// A file to add as a blob could not be read.
+    #[error("could not read {path}: {message}")]
+    BlobFile { path: String, message: String },
     /// The file holds something this store never writes.
     #[error("this device's record file is damaged: {0}")]
     Corrupt(String),

@@ -8,6 +8,7 @@
 //! through [`Store::update`]; the sync session reads
 //! [`Store::pending_changes`] and writes with [`Store::put_remote_many`].
 
+mod blobs;
 mod documents;
 mod enrollment;
 mod error;
@@ -27,6 +28,7 @@ use automerge::ActorId;
 use chrono_tz::Tz;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use blobs::{BlobInfo, BlobStatus, blob_hash, referenced_blobs};
 pub use enrollment::Enrollment;
 pub use error::StoreError;
 pub use index::Query;

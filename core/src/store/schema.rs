@@ -85,6 +85,26 @@ CREATE TABLE refusals (
     code    TEXT NOT NULL,
     message TEXT NOT NULL
 );
+
+-- Photos and signature images on this device, by SHA-256 (64 lowercase hex
+-- digits); records reference them by hash and never hold their bytes. The
+-- bytes sit in their own table, as snapshots do, so that marking a blob
+-- uploaded rewrites a small row, not megabytes. uploaded: the server is
+-- known to hold the blob (it confirmed an upload, or the blob came from it);
+-- last_error: why the server last refused it, until an upload succeeds.
+CREATE TABLE blobs (
+    hash       TEXT PRIMARY KEY,
+    length     INTEGER NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0,
+    added_at   INTEGER NOT NULL,
+    last_error TEXT
+);
+CREATE INDEX blobs_pending ON blobs (added_at) WHERE NOT uploaded;
+
+CREATE TABLE blob_bytes (
+    hash  TEXT PRIMARY KEY REFERENCES blobs (hash),
+    bytes BLOB NOT NULL
+);
 ";
 
 /// Sets the connection up and brings the file to [`CURRENT`].

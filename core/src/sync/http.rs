@@ -4,9 +4,14 @@
 
 use std::time::Duration;
 
+use super::blobs::{
+    BLOB_CONTENT_TYPE, BLOB_LENGTH_HEADER, BLOBS_MISSING_PATH, BlobStats, BlobStep, BlobUpload,
+    blob_path,
+};
 use super::protocol::{CONTENT_TYPE, ErrorBody, IDENTITY_PATH, Identity, SYNC_PATH, decode};
 use super::session::{SyncError, SyncSession, SyncStats};
-use crate::store::{Enrollment, Store};
+use crate::kinds::BlobHash;
+use crate::store::{Enrollment, Store, blob_hash};
 
 /// Largest response read, far above a batch of records.
 const MAX_RESPONSE_BYTES: u64 = 512 * 1024 * 1024;
@@ -23,6 +28,9 @@ pub enum TransportError {
     Refused { status: u16, message: String },
     #[error("sync cancelled")]
     Cancelled,
+    /// The server holds no such blob, or none this device may read.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 /// Asks the server who `token` speaks for and keeps the answer in the
@@ -52,6 +60,11 @@ pub fn enroll(store: &mut Store, base_url: &str, token: &str) -> Result<Identity
 /// Syncs `store` with the server at `base_url` (e.g. `http://127.0.0.1:7878`).
 /// `on_progress` sees the figures after each round trip and returns `false`
 /// to cancel; what was stored by then stays stored.
+///
+/// Once the records are done, the pending blobs are uploaded
+/// ([`upload_blobs`]). Records never wait for blobs: if the upload stops
+/// early, the sync still succeeds, with the reason in `blobs.error` and the
+/// blobs left pending for the next sync.
 pub fn sync(
     store: &mut Store,
     base_url: &str,
@@ -68,7 +81,17 @@ pub fn sync(
             return Err(TransportError::Cancelled);
         }
     }
-    Ok(session.stats().clone())
+    let mut stats = session.stats().clone();
+    let uploaded = upload_with(&agent, store, base_url, token, |blobs| {
+        stats.blobs = blobs.clone();
+        on_progress(&stats)
+    });
+    match uploaded {
+        Ok(blobs) => stats.blobs = blobs,
+        Err(TransportError::Cancelled) => return Err(TransportError::Cancelled),
+        Err(err) => stats.blobs.error = Some(err.to_string()),
+    }
+    Ok(stats)
 }
 
 fn agent() -> ureq::Agent {
@@ -113,4 +136,134 @@ fn refusal(status: u16, body: &[u8]) -> TransportError {
         .map(|error| error.message)
         .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());
     TransportError::Refused { status, message }
+}
+
+/// How often a request of a blob upload is sent again after the
+/// connection dropped, before the upload stops (the next one resumes).
+const BLOB_RETRIES: u32 = 2;
+
+/// Uploads every pending blob of `store`: asks the server which it lacks
+/// and how much of each an earlier, interrupted upload left there, then
+/// sends the rest in chunks. A blob the server refuses (too large...) stays
+/// pending with the reason and the others go on. `on_progress` sees the
+/// figures after each request and returns `false` to cancel; every chunk
+/// the server acknowledged stays there, and the next upload resumes.
+pub fn upload_blobs(
+    store: &mut Store,
+    base_url: &str,
+    token: &str,
+    on_progress: impl FnMut(&BlobStats) -> bool,
+) -> Result<BlobStats, TransportError> {
+    upload_with(&agent(), store, base_url, token, on_progress)
+}
+
+fn upload_with(
+    agent: &ureq::Agent,
+    store: &mut Store,
+    base_url: &str,
+    token: &str,
+    mut on_progress: impl FnMut(&BlobStats) -> bool,
+) -> Result<BlobStats, TransportError> {
+    let base = base_url.trim_end_matches('/');
+    let mut upload = BlobUpload::new(store)?;
+    while let Some(step) = upload.next_step(store)? {
+        let (status, body) = send_blob_step(agent, base, token, &step)?;
+        match step {
+            BlobStep::AskMissing { .. } if status == 200 => upload.handle_missing(store, &body)?,
+            BlobStep::PutChunk { .. }
+                if matches!(status, 200..=202 | 400 | 404 | 409 | 413 | 422) =>
+            {
+                upload.handle_chunk(store, status, &body)?
+            }
+            _ => return Err(refusal(status, &body)),
+        }
+        if !on_progress(upload.stats()) {
+            return Err(TransportError::Cancelled);
+        }
+    }
+    Ok(upload.stats().clone())
+}
+
+/// Sends one step, again after a dropped connection: a chunk that did
+/// arrive is answered with `409` and the server's offset, so resending is
+/// safe.
+fn send_blob_step(
+    agent: &ureq::Agent,
+    base: &str,
+    token: &str,
+    step: &BlobStep,
+) -> Result<(u16, Vec<u8>), TransportError> {
+    let mut attempt = 0;
+    loop {
+        let sent = match step {
+            BlobStep::AskMissing { body } => agent
+                .post(format!("{base}{BLOBS_MISSING_PATH}"))
+                .header("Authorization", &format!("Bearer {token}"))
+                .content_type(CONTENT_TYPE)
+                .send(body),
+            BlobStep::PutChunk {
+                hash,
+                offset,
+                length,
+                chunk,
+            } => agent
+                .put(format!("{base}{}?offset={offset}", blob_path(hash)))
+                .header("Authorization", &format!("Bearer {token}"))
+                .header(BLOB_LENGTH_HEADER, &length.to_string())
+                .content_type(BLOB_CONTENT_TYPE)
+                .send(chunk.as_slice()),
+        };
+        let answered = sent
+            .map_err(|err| TransportError::Unreachable(err.to_string()))
+            .and_then(|mut response| {
+                let body = read_body(&mut response)?;
+                Ok((response.status().as_u16(), body))
+            });
+        match answered {
+            Err(TransportError::Unreachable(_)) if attempt < BLOB_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(500 * u64::from(attempt)));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A blob's bytes: from the store if the device holds it, else downloaded
+/// from the server, checked against its hash, and kept in the store.
+pub fn download_blob(
+    store: &mut Store,
+    base_url: &str,
+    token: &str,
+    hash: &BlobHash,
+) -> Result<Vec<u8>, TransportError> {
+    if let Some(bytes) = store.blob(hash).map_err(SyncError::from)? {
+        return Ok(bytes);
+    }
+    let url = format!("{}{}", base_url.trim_end_matches('/'), blob_path(hash));
+    let mut response = agent()
+        .get(&url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .map_err(|err| TransportError::Unreachable(err.to_string()))?;
+    let bytes = read_body(&mut response)?;
+    match response.status().as_u16() {
+        200 => {}
+        404 => {
+            return Err(TransportError::NotFound(format!(
+                "the server has no blob {hash} this device may read"
+            )));
+        }
+        status => return Err(refusal(status, &bytes)),
+    }
+    if blob_hash(&bytes) != *hash {
+        return Err(SyncError::BadResponse(format!(
+            "the server sent bytes that are not blob {hash}"
+        ))
+        .into());
+    }
+    store
+        .put_remote_blob(hash, &bytes)
+        .map_err(SyncError::from)?;
+    Ok(bytes)
 }

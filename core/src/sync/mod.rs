@@ -3,6 +3,7 @@
 //! offline store into requests and responses into local writes, never
 //! touching a socket itself; `http` (feature `http`) is its one driver.
 
+pub mod blobs;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod protocol;

@@ -169,6 +169,10 @@ pub enum ErrorCode {
     TooLarge,
     /// 400: the request's protocol version is not spoken here.
     UnsupportedVersion,
+    /// 404: no such blob, or none this device may read.
+    NotFound,
+    /// 422: the uploaded bytes do not hash to the blob's name; dropped.
+    HashMismatch,
     /// 500: the server failed; nothing of the request was stored.
     Internal,
 }

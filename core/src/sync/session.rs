@@ -11,6 +11,7 @@ use automerge::ChangeHash;
 use serde::Serialize;
 use serde_bytes::ByteBuf;
 
+use super::blobs::BlobStats;
 use super::protocol::{
     PROTOCOL_VERSION, PulledRecord, PushedRecord, Refused, SyncRequest, SyncResponse, decode,
     encode,
@@ -53,6 +54,8 @@ pub struct SyncStats {
     pub to_push: u32,
     /// Whether the server said more records wait.
     pub more_to_pull: bool,
+    /// The upload of pending blobs that follows the records.
+    pub blobs: BlobStats,
 }
 
 /// One sync, from first request to last response.

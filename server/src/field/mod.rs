@@ -11,6 +11,7 @@
 //! usage errors, which clap reports itself.
 
 mod args;
+mod blobs;
 mod checklist;
 mod complaint;
 mod context;
@@ -83,6 +84,12 @@ enum FieldCommand {
     Resolve(records::ResolveArgs),
     /// Records whose last push the server refused.
     Refusals(records::JsonArgs),
+    /// Keep an image file as a blob; prints the hash verbs take.
+    Attach(blobs::AttachArgs),
+    /// Blobs on this device: pending upload or uploaded.
+    Blobs(blobs::BlobsArgs),
+    /// Write a blob to a file, downloading it if this device lacks it.
+    Fetch(blobs::FetchArgs),
 }
 
 /// Runs one field command against its store.
@@ -105,5 +112,8 @@ pub fn run(args: FieldArgs) -> Result<(), FieldError> {
         FieldCommand::Conflicts(args) => records::conflicts(store, &args),
         FieldCommand::Resolve(args) => records::resolve(store, &args),
         FieldCommand::Refusals(args) => records::refusals(store, &args),
+        FieldCommand::Attach(args) => blobs::attach(store, &args),
+        FieldCommand::Blobs(args) => blobs::list(store, &args),
+        FieldCommand::Fetch(args) => blobs::fetch(store, &args),
     }
 }

@@ -68,12 +68,14 @@ pub fn whoami(store: &Store, args: &WhoamiArgs) -> Result<(), FieldError> {
 pub fn sync(store: &mut Store, args: &SyncArgs) -> Result<(), FieldError> {
     let enrollment = store.enrollment()?.ok_or(FieldError::NotEnrolled)?;
     let stats = http::sync(store, &enrollment.server_url, &enrollment.token, |stats| {
-        eprintln!("{}", output::progress_line(stats));
+        eprintln!("{}", super::blobs::progress_line(stats));
         true
     })?;
     if args.json {
         output::print_json(&stats)
     } else {
-        output::print(&output::sync_summary(&stats))
+        let mut summary = vec![output::sync_summary(&stats)];
+        summary.extend(super::blobs::summary_lines(&stats.blobs));
+        output::print(&summary.join("\n"))
     }
 }

@@ -6,6 +6,7 @@
 //! read one page of the feed) rather than in rows, so each backend can do an
 //! operation in one transaction its own way.
 
+pub mod blobs;
 pub mod schema;
 pub mod sqlite;
 
@@ -15,6 +16,7 @@ use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::Role;
 use stairwell_core::sync::validate::Author;
 
+pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
 pub use sqlite::SqliteStorage;
 
 /// Why a storage operation failed. `NotFound` and `Conflict` are the
@@ -139,7 +141,7 @@ pub type IndexFn<'a> = dyn Fn(&StoredRecord, Tz) -> Result<IndexEntry, String> +
 /// The server's durable state. Implementations are shared between the
 /// request handlers (reads) and the single writer thread (writes); every
 /// method is blocking and is called off the async runtime.
-pub trait Storage: Send + Sync + std::fmt::Debug {
+pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     /// The Automerge actor the server stamps receipt times with, fixed for
     /// the life of the data directory so documents do not collect actors.
     fn server_actor(&self) -> Result<Vec<u8>, StorageError>;

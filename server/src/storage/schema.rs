@@ -14,13 +14,15 @@
 //!   per record, rebuilt from the documents on demand.
 //! - `estates`, `users`, `user_estates`, `devices`: who may sync what.
 //! - `meta`: the server's own settings (its Automerge actor).
+//! - `blobs`, `blob_estates`, `blob_uploads` (version 2): blob bookkeeping,
+//!   see [`super::blobs`].
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 1;
+pub const VERSION: i64 = 2;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -101,7 +103,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             "the data directory has schema {found}, newer than this build's {VERSION}"
         )));
     }
-    let migrations: [&str; 1] = [V1];
+    let migrations: [&str; 2] = [V1, super::blobs::SCHEMA];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {

@@ -19,6 +19,10 @@ use super::{
     RecordWrite, Storage, StorageError, StoredRecord, decode_heads, schema,
 };
 
+mod blobs;
+
+pub use blobs::BLOB_DIR;
+
 /// The database file inside the data directory.
 pub const DB_FILE: &str = "stairwell.db";
 
