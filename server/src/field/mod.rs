@@ -5,7 +5,7 @@
 //! `Store::update` as the enrolled identity, and the core's HTTP sync.
 //!
 //! One file per group of commands; `args` spells the core's vocabulary on
-//! the command line, `output` holds the JSON shapes (documented in JSON.md)
+//! the command line, `output` holds the JSON shapes (documented in the README)
 //! and `error` the messages. Exit codes: 0 on success, 1 when a command
 //! fails (a refused verb, bad input, no enrollment, a failed sync), 2 for
 //! usage errors, which clap reports itself.

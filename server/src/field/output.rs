@@ -1,7 +1,7 @@
 //! What the field command line prints. The JSON shapes are this file's own
 //! structs, not the core's types passed through, so that scripts and tests
-//! reading them keep working when the core grows a field; JSON.md beside
-//! this file documents each one. The only exception is a record's derived
+//! reading them keep working when the core grows a field; the README
+//! ("The field command line") documents each one. The only exception is a record's derived
 //! view in `show --json`, which is the core's view as it serializes. Human
 //! output is plain lines, and every id a later command needs is on them.
 
