@@ -7,6 +7,7 @@ use stairwell_core::kinds::AnyRecord;
 
 use crate::auth::{self, AuthError};
 use crate::cli::{AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand};
+use crate::read_models::ModelRows;
 use crate::storage::{SqliteStorage, Storage, StorageError};
 
 #[derive(Debug, thiserror::Error)]
@@ -82,7 +83,7 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
 pub fn rebuild_read_models(storage: &dyn Storage) -> Result<usize, StorageError> {
     storage.rebuild_read_models(&|record, tz| {
         AnyRecord::load(&record.bytes)
-            .map(|loaded| loaded.index_entry(tz))
+            .map(|loaded| (loaded.index_entry(tz), ModelRows::derive(&loaded, tz)))
             .map_err(|err| err.to_string())
     })
 }

@@ -20,9 +20,10 @@ use stairwell_core::sync::protocol::{IDENTITY_PATH, SYNC_PATH};
 use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
+use crate::notify::{self, Notices};
 use crate::storage::{SqliteStorage, Storage, StorageError};
 use crate::writer::{self, WriteError, WriterConfig, WriterHandle};
-use crate::{blob_handler, identity_handler, sync_handler};
+use crate::{blob_handler, identity_handler, reports_handler, sync_handler};
 
 /// Explicit, configurable bounds on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -53,6 +54,8 @@ pub struct AppState {
     pub writer: WriterHandle,
     pub metrics: Arc<Metrics>,
     pub limits: Limits,
+    /// Every group commit, for the feed WebSocket.
+    pub notices: Notices,
 }
 
 #[derive(Debug, Clone)]
@@ -92,6 +95,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/metrics", get(render_metrics))
+        .merge(notify::routes())
+        .merge(reports_handler::routes())
         // The sync handler enforces its own, configurable body limit.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(metrics, count_requests))
@@ -124,6 +129,10 @@ async fn count_requests(
         path if path.starts_with(BLOBS_PATH) => "/v1/blobs/{hash}",
         "/healthz" => "/healthz",
         "/metrics" => "/metrics",
+        notify::FEED_WS_PATH => notify::FEED_WS_PATH,
+        reports_handler::COVERAGE_PATH => reports_handler::COVERAGE_PATH,
+        reports_handler::CALLBACKS_PATH => reports_handler::CALLBACKS_PATH,
+        reports_handler::MONTHLY_PATH => reports_handler::MONTHLY_PATH,
         _ => "other",
     };
     let response = next.run(request).await;
@@ -138,7 +147,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let _lock = lock_data_dir(&options.data)?;
     let metrics = Arc::new(Metrics::default());
     metrics.set_stored_records(storage.record_count()?);
-    let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), options.writer)?;
+    let notices = Notices::new();
+    let writer_config = WriterConfig {
+        notices: Some(notices.clone()),
+        ..options.writer
+    };
+    let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), writer_config)?;
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|err| ServeError::Listen {
@@ -153,6 +167,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         writer,
         metrics,
         limits: options.limits,
+        notices,
     });
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

@@ -30,6 +30,8 @@ pub enum Command {
     Admin(AdminArgs),
     /// The scriptable stand-in for a phone: a device store and its verbs.
     Field(crate::field::FieldArgs),
+    /// Serve a demo estate: seeds ./stairwell-demo on the first run.
+    Demo(crate::demo::DemoArgs),
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,9 @@
 //! [`writer`] (group commit; per-record checks in [`push`]) and answers the
 //! pull half from [`feed`]. Everything durable goes through the
 //! [`storage::Storage`] trait, implemented over SQLite in [`storage::sqlite`].
+//! Each commit also updates the report tables of [`read_models`] (served as
+//! JSON by [`reports_handler`]) and is announced to feed WebSockets by
+//! [`notify`]. [`demo`] seeds and serves a demo estate.
 
 pub mod admin;
 pub mod app;
@@ -13,11 +16,18 @@ pub mod auth;
 pub mod blob_handler;
 pub mod cache;
 pub mod cli;
+pub mod demo;
 pub mod feed;
 pub mod field;
 pub mod identity_handler;
 pub mod metrics;
+pub mod notify;
 pub mod push;
+pub mod read_models;
+pub mod reports_handler;
 pub mod storage;
 pub mod sync_handler;
 pub mod writer;
+
+#[cfg(test)]
+pub(crate) mod test_server;

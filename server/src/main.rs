@@ -8,7 +8,7 @@ use clap::Parser;
 use stairwell_server::app::{self, Limits, ServeOptions};
 use stairwell_server::cli::{Cli, Command, ServeArgs};
 use stairwell_server::writer::WriterConfig;
-use stairwell_server::{admin, field};
+use stairwell_server::{admin, demo, field};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
                 ExitCode::from(err.exit_code)
             }
         },
+        Command::Demo(args) => demo::run(args),
         Command::Field(args) => match field::run(args) {
             Ok(()) => ExitCode::SUCCESS,
             Err(err) => {

@@ -38,13 +38,21 @@ pub fn apply(
     pushed: &PushedRecord,
     author: &Author,
 ) -> Result<Applied, Refused> {
-    let id = pushed.id.parse::<RecordId>().map_err(|_| {
-        refused(
-            pushed,
-            RefusalCode::NotARecord,
-            format!("{:?} is not a record id", pushed.id),
-        )
-    })?;
+    // Records are stored under their id as sent, so only the one canonical
+    // spelling (lowercase, hyphenated) names a record: another spelling of
+    // the same UUID would be a second, unchecked copy of it.
+    let id = pushed
+        .id
+        .parse::<RecordId>()
+        .ok()
+        .filter(|id| id.to_string() == pushed.id)
+        .ok_or_else(|| {
+            refused(
+                pushed,
+                RefusalCode::NotARecord,
+                format!("{:?} is not a record id in its canonical form", pushed.id),
+            )
+        })?;
     let standalone = parse(pushed)?;
     let after = match before {
         None => new_record(pushed, standalone, id)?,

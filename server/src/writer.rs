@@ -44,6 +44,8 @@ pub struct WriterConfig {
     pub compact_chunks: u32,
     /// Requests one group commit takes at most.
     pub max_batch_requests: usize,
+    /// Told of every committed batch, for the feed WebSocket.
+    pub notices: Option<crate::notify::Notices>,
 }
 
 impl Default for WriterConfig {
@@ -53,6 +55,7 @@ impl Default for WriterConfig {
             cache_bytes: 256 * 1024 * 1024,
             compact_chunks: 64,
             max_batch_requests: 256,
+            notices: None,
         }
     }
 }
@@ -253,6 +256,15 @@ impl Writer {
             tracing::error!(%err, "group commit failed; nothing of it was stored");
             err.to_string()
         })?;
+        if let Some(notices) = &self.config.notices {
+            notices.announce(
+                batch
+                    .writes
+                    .iter()
+                    .map(|w| w.estate.as_str())
+                    .zip(seqs.clone()),
+            );
+        }
         for (id, doc) in batch.docs {
             self.cache.insert(id, doc);
         }
@@ -399,6 +411,7 @@ impl Writer {
             compacted,
             heads: encode_heads(&doc.heads()),
             index: record.index_entry(tz),
+            models: crate::read_models::ModelRows::derive(&record, tz),
         });
         let (snapshot_len, chunk_count, chunk_bytes) = cached;
         local.docs.insert(

@@ -19,6 +19,8 @@ use stairwell_core::sync::validate::Author;
 pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
 pub use sqlite::SqliteStorage;
 
+use crate::read_models::{ModelRows, ReadModels};
+
 /// Why a storage operation failed. `NotFound` and `Conflict` are the
 /// caller's mistakes (an unknown estate, a duplicate user); `Backend` is
 /// ours.
@@ -99,6 +101,8 @@ pub struct RecordWrite {
     /// The record's heads after the change, as [`encode_heads`] writes them.
     pub heads: Vec<u8>,
     pub index: IndexEntry,
+    /// The record's report rows ([`crate::read_models`]), replacing its old ones.
+    pub models: ModelRows,
 }
 
 /// How a pulled record's bytes are to be produced.
@@ -134,9 +138,9 @@ pub struct FeedPage {
     pub items: Vec<PullItem>,
 }
 
-/// Computes a record's index row from its stored document and its estate's
-/// time zone; used to rebuild the read model.
-pub type IndexFn<'a> = dyn Fn(&StoredRecord, Tz) -> Result<IndexEntry, String> + 'a;
+/// Computes a record's index row and report rows from its stored document
+/// and its estate's time zone; used to rebuild the read models.
+pub type IndexFn<'a> = dyn Fn(&StoredRecord, Tz) -> Result<(IndexEntry, ModelRows), String> + 'a;
 
 /// The server's durable state. Implementations are shared between the
 /// request handlers (reads) and the single writer thread (writes); every
@@ -168,6 +172,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     /// Recomputes every read-model row from the documents, in one
     /// transaction; returns how many records it indexed.
     fn rebuild_read_models(&self, index: &IndexFn<'_>) -> Result<usize, StorageError>;
+    /// The report read models' queries.
+    fn read_models(&self) -> &dyn ReadModels;
 }
 
 /// Heads as stored: the 32-byte hashes one after another.

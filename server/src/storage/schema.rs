@@ -16,13 +16,17 @@
 //! - `meta`: the server's own settings (its Automerge actor).
 //! - `blobs`, `blob_estates`, `blob_uploads` (version 2): blob bookkeeping,
 //!   see [`super::blobs`].
+//! - `patrol_visits`, `patrol_places`, `callbacks_due`,
+//!   `complaint_timeliness` (version 3): the report read models of
+//!   [`crate::read_models`], written beside `read_model` in the same
+//!   transaction and rebuilt with it.
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -95,6 +99,70 @@ CREATE TABLE read_model (
 CREATE INDEX read_model_open ON read_model (estate, open, due);
 ";
 
+/// The report read models (see [`crate::read_models`]): rows derived from
+/// each record's document, keyed by the record so a change replaces them.
+/// Their times are nanoseconds since the epoch, UTC, so a deadline at the
+/// last instant of a day is kept exactly.
+const V3: &str = "
+CREATE TABLE patrol_visits (
+    record_id  TEXT NOT NULL,
+    event_id   TEXT NOT NULL,
+    estate     TEXT NOT NULL,
+    building   TEXT NOT NULL,
+    floor      TEXT NOT NULL,
+    area       TEXT NOT NULL,
+    place      TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    officer    TEXT NOT NULL,
+    at         INTEGER NOT NULL,
+    PRIMARY KEY (record_id, event_id)
+);
+CREATE INDEX patrol_visits_by_time ON patrol_visits (estate, at);
+CREATE TABLE patrol_places (
+    record_id  TEXT NOT NULL,
+    position   INTEGER NOT NULL,
+    estate     TEXT NOT NULL,
+    building   TEXT NOT NULL,
+    floor      TEXT NOT NULL,
+    area       TEXT NOT NULL,
+    place      TEXT NOT NULL,
+    checkpoint TEXT NOT NULL,
+    PRIMARY KEY (record_id, position)
+);
+CREATE INDEX patrol_places_by_estate ON patrol_places (estate);
+CREATE TABLE callbacks_due (
+    record_id        TEXT PRIMARY KEY,
+    estate           TEXT NOT NULL,
+    kind             TEXT NOT NULL,
+    occasion         TEXT NOT NULL,
+    title            TEXT NOT NULL,
+    location         TEXT NOT NULL,
+    callback_by      TEXT,
+    done_at          INTEGER NOT NULL,
+    due              INTEGER NOT NULL,
+    due_rule         TEXT NOT NULL,
+    callbacks        INTEGER NOT NULL,
+    first_callback   INTEGER,
+    last_callback    INTEGER,
+    settled          INTEGER NOT NULL
+);
+CREATE INDEX callbacks_due_open ON callbacks_due (estate, settled, due);
+CREATE INDEX callbacks_due_by_time ON callbacks_due (estate, done_at);
+CREATE TABLE complaint_timeliness (
+    record_id   TEXT PRIMARY KEY,
+    estate      TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    received_at INTEGER NOT NULL,
+    handled_at  INTEGER,
+    due         INTEGER NOT NULL,
+    on_time     INTEGER,
+    month       TEXT NOT NULL,
+    counted     INTEGER NOT NULL
+);
+CREATE INDEX complaint_timeliness_by_month ON complaint_timeliness (estate, month);
+";
+
 /// Brings the database to [`VERSION`], one migration per transaction.
 pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -103,7 +171,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             "the data directory has schema {found}, newer than this build's {VERSION}"
         )));
     }
-    let migrations: [&str; 2] = [V1, super::blobs::SCHEMA];
+    let migrations: [&str; 3] = [V1, super::blobs::SCHEMA, V3];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {

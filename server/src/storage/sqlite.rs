@@ -62,7 +62,7 @@ impl SqliteStorage {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn with_reader<T>(
+    pub(crate) fn with_reader<T>(
         &self,
         read: impl FnOnce(&mut Connection) -> Result<T, StorageError>,
     ) -> Result<T, StorageError> {
@@ -344,6 +344,7 @@ impl Storage for SqliteStorage {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute("DELETE FROM read_model", [])?;
+        crate::read_models::clear(&tx)?;
         let mut ids = tx.prepare("SELECT id FROM records ORDER BY id")?;
         let mut rows = ids.query([])?;
         let mut count = 0;
@@ -352,15 +353,20 @@ impl Storage for SqliteStorage {
             let record = load_record(&tx, &id)?
                 .ok_or_else(|| StorageError::Backend(format!("record {id} vanished")))?;
             let tz = estate_tz(&tx, &record.estate)?;
-            let entry = index(&record, tz)
+            let (entry, models) = index(&record, tz)
                 .map_err(|err| StorageError::Backend(format!("record {id}: {err}")))?;
             write_index(&tx, &entry)?;
+            crate::read_models::write_rows(&tx, &id, &models)?;
             count += 1;
         }
         drop(rows);
         drop(ids);
         tx.commit()?;
         Ok(count)
+    }
+
+    fn read_models(&self) -> &dyn crate::read_models::ReadModels {
+        self
     }
 }
 
@@ -463,6 +469,7 @@ fn commit_one(tx: &Transaction<'_>, write: &RecordWrite) -> Result<u64, StorageE
             .execute([&write.id])?;
     }
     write_index(tx, &write.index)?;
+    crate::read_models::write_rows(tx, &write.id, &write.models)?;
     Ok(from_sql_seq(seq))
 }
 

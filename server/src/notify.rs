@@ -1,0 +1,168 @@
+//! `GET /v1/feed/ws`: tells online clients that the change feed moved, so
+//! they pull at once instead of polling. The writer announces every group
+//! commit on a broadcast channel ([`Notices`]); each connected WebSocket
+//! forwards the announcements that touch one of its user's estates as a
+//! small text message `{"feed": SEQ}`, SEQ being the newest feed position
+//! of those estates in the commit. Nothing else travels here: the records
+//! themselves come through `POST /v1/sync`, with its permission checks.
+//!
+//! The token comes in the `Authorization: Bearer` header or, because a
+//! browser cannot set headers on a WebSocket, as `?token=`. A client that
+//! falls behind the channel is sent the newest position overall, which is
+//! at worst a pull that finds nothing.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+
+use crate::app::AppState;
+use crate::reports_handler::authenticate;
+
+/// Where clients connect.
+pub const FEED_WS_PATH: &str = "/v1/feed/ws";
+/// Announcements a slow client may fall behind before it is told "pull".
+const CHANNEL_CAPACITY: usize = 256;
+/// A ping this often keeps idle connections open through proxies.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// What one group commit changed: the newest feed position per estate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedNotice {
+    pub estates: HashMap<String, u64>,
+}
+
+impl FeedNotice {
+    /// The newest position among `estates`, if the commit touched any.
+    pub fn latest_for(&self, estates: &[String]) -> Option<u64> {
+        estates
+            .iter()
+            .filter_map(|estate| self.estates.get(estate))
+            .max()
+            .copied()
+    }
+}
+
+/// The writer's side of the channel, and the newest position it announced.
+#[derive(Debug, Clone)]
+pub struct Notices {
+    sender: broadcast::Sender<Arc<FeedNotice>>,
+    latest: Arc<AtomicU64>,
+}
+
+impl Default for Notices {
+    fn default() -> Self {
+        Notices::new()
+    }
+}
+
+impl Notices {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Notices {
+            sender,
+            latest: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Announces a committed batch: each write's estate and feed position.
+    /// Called by the writer after the commit is durable.
+    pub fn announce<'a>(&self, writes: impl IntoIterator<Item = (&'a str, u64)>) {
+        let mut estates: HashMap<String, u64> = HashMap::new();
+        for (estate, seq) in writes {
+            let newest = estates.entry(estate.to_owned()).or_insert(seq);
+            *newest = (*newest).max(seq);
+        }
+        let Some(newest) = estates.values().max().copied() else {
+            return;
+        };
+        self.latest.fetch_max(newest, Ordering::Relaxed);
+        // No receiver (no client online) is not an error.
+        let _ = self.sender.send(Arc::new(FeedNotice { estates }));
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<FeedNotice>> {
+        self.sender.subscribe()
+    }
+
+    /// The newest feed position announced since the server started.
+    pub fn latest(&self) -> u64 {
+        self.latest.load(Ordering::Relaxed)
+    }
+}
+
+/// The WebSocket route, merged into the server's router.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route(FEED_WS_PATH, get(feed_ws))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn feed_ws(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let author = match authenticate(&state, &headers, query.token.as_deref()).await {
+        Ok(author) => author,
+        Err(failure) => return failure.into_response(),
+    };
+    // Subscribed before the upgrade, so a commit made while the handshake
+    // finishes is not missed.
+    let notices = state.notices.subscribe();
+    let latest = state.notices.clone();
+    tracing::debug!(user = %author.user, device = %author.device, "feed socket opened");
+    upgrade.on_upgrade(move |socket| forward(socket, notices, latest, author.estates))
+}
+
+async fn forward(
+    mut socket: WebSocket,
+    mut notices: broadcast::Receiver<Arc<FeedNotice>>,
+    latest: Notices,
+    estates: Vec<String>,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let seq = tokio::select! {
+            notice = notices.recv() => match notice {
+                Ok(notice) => notice.latest_for(&estates),
+                Err(broadcast::error::RecvError::Lagged(_)) => Some(latest.latest()),
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                // Pings are answered by the socket itself; text is ignored.
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => None,
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+                None
+            }
+        };
+        if let Some(seq) = seq {
+            let text = format!("{{\"feed\":{seq}}}");
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
