@@ -168,3 +168,36 @@ pub(crate) fn valid_phone(phone: String) -> Result<String, RecordError> {
         ))
     }
 }
+
+/// The accessors every record kind has over its document: `from_doc`
+/// (checking the kind), `doc`, `doc_mut`, `into_doc` and `id`.
+macro_rules! record_accessors {
+    ($type:ident, $kind:ident) => {
+        impl $type {
+            pub fn from_doc(
+                doc: $crate::record::RecordDoc,
+            ) -> Result<Self, $crate::record::RecordError> {
+                Ok($type {
+                    doc: doc.expect_kind($crate::record::RecordKind::$kind)?,
+                })
+            }
+
+            pub fn doc(&self) -> &$crate::record::RecordDoc {
+                &self.doc
+            }
+
+            pub fn doc_mut(&mut self) -> &mut $crate::record::RecordDoc {
+                &mut self.doc
+            }
+
+            pub fn into_doc(self) -> $crate::record::RecordDoc {
+                self.doc
+            }
+
+            pub fn id(&self) -> $crate::record::RecordId {
+                self.doc.id()
+            }
+        }
+    };
+}
+pub(crate) use record_accessors;

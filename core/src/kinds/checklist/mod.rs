@@ -28,6 +28,8 @@ pub struct Checklist {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(Checklist, Checklist);
+
 impl Checklist {
     /// Starts filling in `plan` (see [`ChecklistTemplate::plan`]) at `site`.
     ///
@@ -56,28 +58,6 @@ impl Checklist {
             write.append(&ChecklistEvent::Started { plan, site })
         })?;
         Ok(Checklist { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(Checklist {
-            doc: doc.expect_kind(RecordKind::Checklist)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The checklist's current state, folded from its history and fields.

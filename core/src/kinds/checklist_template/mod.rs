@@ -32,6 +32,8 @@ pub struct ChecklistTemplate {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(ChecklistTemplate, ChecklistTemplate);
+
 /// What a checklist copies from its template when it starts. Built with
 /// [`ChecklistTemplate::plan`], or by hand from a synced template's values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,28 +73,6 @@ impl ChecklistTemplate {
             })
         })?;
         Ok(ChecklistTemplate { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(ChecklistTemplate {
-            doc: doc.expect_kind(RecordKind::ChecklistTemplate)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The template's current version, folded from its history.

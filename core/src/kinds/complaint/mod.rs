@@ -34,6 +34,8 @@ pub struct Complaint {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(Complaint, Complaint);
+
 impl Complaint {
     /// Opens a case received at `received_at`, refusing an intake that
     /// misses any of the four clears (or, for a complaint, the report).
@@ -65,28 +67,6 @@ impl Complaint {
             })
         })?;
         Ok(Complaint { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(Complaint {
-            doc: doc.expect_kind(RecordKind::Complaint)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The case's current state, folded from its history.

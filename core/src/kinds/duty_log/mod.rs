@@ -27,6 +27,8 @@ pub struct DutyLog {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(DutyLog, DutyLog);
+
 impl DutyLog {
     /// The id of an estate's log for a duty date, the same on every device.
     pub fn id_for(estate: &str, duty_date: NaiveDate) -> RecordId {
@@ -45,28 +47,6 @@ impl DutyLog {
         let id = DutyLog::id_for(&estate, duty_date);
         let doc = RecordDoc::create_shared(RecordKind::DutyLog, id, &estate, day_start)?;
         Ok(DutyLog { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(DutyLog {
-            doc: doc.expect_kind(RecordKind::DutyLog)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The log as it reads now, folded from its history.

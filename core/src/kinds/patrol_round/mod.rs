@@ -26,6 +26,8 @@ pub struct PatrolRound {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(PatrolRound, PatrolRound);
+
 impl PatrolRound {
     /// Starts a round on `plan` (see [`RouteTemplate::plan`]); the editor is
     /// the officer walking it.
@@ -53,28 +55,6 @@ impl PatrolRound {
             write.append(&RoundEvent::Started(plan))
         })?;
         Ok(PatrolRound { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(PatrolRound {
-            doc: doc.expect_kind(RecordKind::PatrolRound)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The round's current state, folded from its history.

@@ -30,6 +30,8 @@ pub struct RepairSheet {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(RepairSheet, RepairSheet);
+
 impl RepairSheet {
     /// Opens a sheet for a request taken at `reported_at` (the call, or the
     /// patrol finding named by `source`).
@@ -63,28 +65,6 @@ impl RepairSheet {
             })
         })?;
         Ok(RepairSheet { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(RepairSheet {
-            doc: doc.expect_kind(RecordKind::RepairSheet)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The sheet's current state, folded from its history.

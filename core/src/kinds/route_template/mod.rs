@@ -30,6 +30,8 @@ pub struct RouteTemplate {
     doc: RecordDoc,
 }
 
+super::common::record_accessors!(RouteTemplate, RouteTemplate);
+
 /// What a round copies from its route when it starts. Built from a template
 /// with [`RouteTemplate::plan`], or by hand from a synced route's values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -63,28 +65,6 @@ impl RouteTemplate {
             write.append(&RouteEvent::Defined { checkpoints })
         })?;
         Ok(RouteTemplate { doc })
-    }
-
-    pub fn from_doc(doc: RecordDoc) -> Result<Self, RecordError> {
-        Ok(RouteTemplate {
-            doc: doc.expect_kind(RecordKind::RouteTemplate)?,
-        })
-    }
-
-    pub fn doc(&self) -> &RecordDoc {
-        &self.doc
-    }
-
-    pub fn doc_mut(&mut self) -> &mut RecordDoc {
-        &mut self.doc
-    }
-
-    pub fn into_doc(self) -> RecordDoc {
-        self.doc
-    }
-
-    pub fn id(&self) -> RecordId {
-        self.doc.id()
     }
 
     /// The route's current version, folded from its history.
