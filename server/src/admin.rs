@@ -61,6 +61,13 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 user.estates.join(", ")
             ))
         }
+        AdminCommand::User(UserCommand::Password { id, .. }) => {
+            let password = read_password()?;
+            crate::console::password::set_password(&storage, &id, &password)?;
+            Ok(format!(
+                "console password set for {id}; their open console sessions were ended"
+            ))
+        }
         AdminCommand::Device(DeviceCommand::Issue { user, name }) => {
             let device = auth::issue_device(&storage, &user, name.as_deref())?;
             Ok(format!(
@@ -77,6 +84,30 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
             Ok(format!("rebuilt the read model of {count} records"))
         }
     }
+}
+
+impl From<crate::console::password::PasswordError> for AdminError {
+    fn from(err: crate::console::password::PasswordError) -> Self {
+        match err {
+            crate::console::password::PasswordError::Invalid(message) => AdminError {
+                message,
+                exit_code: 2,
+            },
+            crate::console::password::PasswordError::Storage(err) => err.into(),
+        }
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String, AdminError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|err| AdminError {
+            message: format!("cannot read the password from standard input: {err}"),
+            exit_code: 1,
+        })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
 /// Recomputes every read-model row from the stored documents.

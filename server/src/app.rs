@@ -97,6 +97,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/metrics", get(render_metrics))
         .merge(notify::routes())
         .merge(reports_handler::routes())
+        .merge(crate::console::routes())
         // The sync handler enforces its own, configurable body limit.
         .layer(DefaultBodyLimit::disable())
         .layer(middleware::from_fn_with_state(metrics, count_requests))

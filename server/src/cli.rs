@@ -113,6 +113,16 @@ pub enum UserCommand {
         #[arg(long = "estate", required = true)]
         estates: Vec<String>,
     },
+    /// Set the password an office, front-desk, supervisor or admin user
+    /// signs in to the browser console with. Reads it from the first line
+    /// of standard input; ends the user's open console sessions.
+    Password {
+        id: String,
+        /// Read the password from standard input (the only way; accepted
+        /// so scripts can say so).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

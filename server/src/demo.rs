@@ -64,6 +64,10 @@ pub const ESTATE_NAME: &str = "East Court 东苑";
 pub const TIME_ZONE: &str = "Asia/Shanghai";
 /// Where the tokens are written at seeding, inside the data folder.
 pub const TOKENS_FILE: &str = "tokens.txt";
+/// The console password of every demo user who signs in to the browser
+/// console (office, front desk, supervisor, admin). DEMO ONLY: anyone who
+/// reads this source knows it.
+pub const DEMO_PASSWORD: &str = "demo";
 const BUILDINGS: [&str; 3] = ["B1", "B2", "B3"];
 const FLOORS: u32 = 12;
 
@@ -295,6 +299,10 @@ pub fn seed(data: &Path, now: DateTime<Utc>) -> Result<Seeding, DemoError> {
             user.role,
             &[ESTATE_ID.to_owned()],
         )?;
+        if crate::console::password::may_sign_in(user.role) {
+            crate::console::password::set_password(&*storage, user.id, DEMO_PASSWORD)
+                .map_err(DemoError::new)?;
+        }
         let device = auth::issue_device(&*storage, user.id, Some(user.device))?;
         let author = auth::authenticate(&*storage, &device.token)?
             .ok_or_else(|| DemoError::new("a device just issued does not authenticate"))?;
@@ -377,7 +385,7 @@ pub fn banner(data: &Path, listen: SocketAddr, seeding: &Seeding, now: DateTime<
         }
     }
     let _ = writeln!(out);
-    let _ = writeln!(out, "  Open in a browser:  {url}/");
+    let _ = writeln!(out, "  Office console:     {url}/");
     let _ = writeln!(out, "  Sync URL (devices): {url}");
     let _ = writeln!(out, "  Feed WebSocket:     ws://{listen}/v1/feed/ws");
     let _ = writeln!(out);
@@ -425,6 +433,22 @@ pub fn banner(data: &Path, listen: SocketAddr, seeding: &Seeding, now: DateTime<
             None
         }
     };
+    let console_users: Vec<&str> = USERS
+        .iter()
+        .filter(|user| crate::console::password::may_sign_in(user.role))
+        .map(|user| user.id)
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nSign in to the office console at {url}/ as {} with the password \"{DEMO_PASSWORD}\".",
+        console_users.join(", ")
+    );
+    let _ = writeln!(
+        out,
+        "  DEMO ONLY: that password is public. Set a real one with\n  \
+         stairwell admin --data {} user password USER --password-stdin",
+        data.display()
+    );
     let token = office_token.as_deref().unwrap_or("OFFICE_TOKEN");
     let _ = writeln!(out, "\nReports (JSON), as the office user {OFFICE}:");
     let _ = writeln!(

@@ -8,7 +8,8 @@
 //! [`storage::Storage`] trait, implemented over SQLite in [`storage::sqlite`].
 //! Each commit also updates the report tables of [`read_models`] (served as
 //! JSON by [`reports_handler`]) and is announced to feed WebSockets by
-//! [`notify`]. [`demo`] seeds and serves a demo estate.
+//! [`notify`]. [`console`] is the office's browser console, served beside
+//! the API. [`demo`] seeds and serves a demo estate.
 
 pub mod admin;
 pub mod app;
@@ -16,6 +17,7 @@ pub mod auth;
 pub mod blob_handler;
 pub mod cache;
 pub mod cli;
+pub mod console;
 pub mod demo;
 pub mod feed;
 pub mod field;

@@ -174,6 +174,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn rebuild_read_models(&self, index: &IndexFn<'_>) -> Result<usize, StorageError>;
     /// The report read models' queries.
     fn read_models(&self) -> &dyn ReadModels;
+    /// The office console's logins, sessions and list queries.
+    fn console(&self) -> &dyn crate::console::ConsoleStore;
 }
 
 /// Heads as stored: the 32-byte hashes one after another.

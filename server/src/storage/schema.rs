@@ -20,13 +20,15 @@
 //!   `complaint_timeliness` (version 3): the report read models of
 //!   [`crate::read_models`], written beside `read_model` in the same
 //!   transaction and rebuilt with it.
+//! - `console_passwords`, `console_sessions` (version 4): the office
+//!   console's logins, see [`crate::console::store`].
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 3;
+pub const VERSION: i64 = 4;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -163,6 +165,25 @@ CREATE TABLE complaint_timeliness (
 CREATE INDEX complaint_timeliness_by_month ON complaint_timeliness (estate, month);
 ";
 
+/// The office console's logins: an argon2 hash per user who may sign in to
+/// the browser console, and its sessions, each kept only as the SHA-256 of
+/// its random id, with the session's CSRF token and expiry (milliseconds).
+const V4: &str = "
+CREATE TABLE console_passwords (
+    user_id    TEXT PRIMARY KEY REFERENCES users(id),
+    hash       TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE console_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    csrf       TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
+";
+
 /// Brings the database to [`VERSION`], one migration per transaction.
 pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -171,7 +192,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
             "the data directory has schema {found}, newer than this build's {VERSION}"
         )));
     }
-    let migrations: [&str; 3] = [V1, super::blobs::SCHEMA, V3];
+    let migrations: [&str; 4] = [V1, super::blobs::SCHEMA, V3, V4];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {

@@ -368,6 +368,10 @@ impl Storage for SqliteStorage {
     fn read_models(&self) -> &dyn crate::read_models::ReadModels {
         self
     }
+
+    fn console(&self) -> &dyn crate::console::ConsoleStore {
+        self
+    }
 }
 
 fn estate_tz(conn: &Connection, estate: &str) -> Result<Tz, StorageError> {

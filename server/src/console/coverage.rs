@@ -1,0 +1,305 @@
+//! Patrol coverage (`/coverage?estate=E&week=YYYY-MM-DD`): the building ×
+//! floor grid of the local week (Monday to Monday) against the
+//! twice-a-week rule, read from the `patrol_visits` read model
+//! ([`crate::read_models::coverage_grid`]); then the week's rounds that
+//! missed checkpoints or went out of the planned order, and findings past
+//! their reporting deadline (2 h for facility damage, 1 h for a plant-room
+//! lock...) with no repair sheet opened for them. Those two come from the
+//! rounds themselves: the rounds touched this week are the index rows
+//! updated since the week began, and their documents are read.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use stairwell_core::kinds::AnyRecord;
+use stairwell_core::rules::RuleId;
+use stairwell_core::rules::local_time::local_date;
+use stairwell_core::rules::patrol::finding_report_deadline;
+
+use super::html::{self, esc};
+use super::session::{Ctx, PageError, blocking};
+use super::store::IndexQuery;
+use crate::app::AppState;
+use crate::read_models::{self, CoverageGrid};
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CoverageQuery {
+    #[serde(default)]
+    pub estate: String,
+    #[serde(default)]
+    pub week: String,
+}
+
+/// A round with something wrong, as the page lists it.
+#[derive(Debug)]
+struct RoundIssue {
+    id: String,
+    route: String,
+    officer: String,
+    started: chrono::DateTime<chrono::Utc>,
+    missed: Vec<String>,
+    out_of_order: Vec<String>,
+}
+
+#[derive(Debug)]
+struct LateFinding {
+    round: String,
+    description: String,
+    category: String,
+    location: String,
+    at: chrono::DateTime<chrono::Utc>,
+    due: chrono::DateTime<chrono::Utc>,
+    rule: RuleId,
+}
+
+/// `GET /coverage`.
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Query(query): Query<CoverageQuery>,
+) -> Response {
+    match render(&state, &ctx, &query).await {
+        Ok(body) => html::shell(&ctx, "coverage", ctx.t("coverage.title"), true, &body),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn render(
+    state: &Arc<AppState>,
+    ctx: &Ctx,
+    query: &CoverageQuery,
+) -> Result<String, PageError> {
+    let estate = ctx.pick_estate(Some(&query.estate))?.clone();
+    let day = if query.week.is_empty() {
+        local_date(ctx.now, estate.tz)
+    } else {
+        NaiveDate::parse_from_str(query.week.trim(), "%Y-%m-%d")
+            .map_err(|_| PageError::BadRequest(ctx.t("error.bad_request").to_owned()))?
+    };
+    let now = ctx.now;
+    let found_estate = estate.clone();
+    let (grid, rounds, findings, round_count) = blocking(state, move |storage| {
+        let grid = read_models::coverage_grid(storage.read_models(), &found_estate, day)?;
+        let estates = [found_estate.id.clone()];
+        let entries = storage.console().index_rows(&IndexQuery {
+            estates: &estates,
+            kinds: &["patrol_round"],
+            open_only: false,
+            updated_since: Some(grid.from),
+        })?;
+        let mut rounds = Vec::new();
+        let mut findings = Vec::new();
+        let mut count = 0;
+        for entry in entries {
+            let id = entry.id.to_string();
+            let Some(stored) = storage.load_record(&id)? else {
+                continue;
+            };
+            let Ok(AnyRecord::PatrolRound(round)) = AnyRecord::load(&stored.bytes) else {
+                continue;
+            };
+            let view = round.view();
+            if view.started_at >= grid.to {
+                continue;
+            }
+            count += 1;
+            let missed: Vec<String> = view.missed().iter().map(|c| c.code.clone()).collect();
+            let out_of_order: Vec<String> =
+                view.out_of_order().iter().map(|v| v.code.clone()).collect();
+            if !missed.is_empty() || !out_of_order.is_empty() {
+                rounds.push(RoundIssue {
+                    id: id.clone(),
+                    route: view.route_name.clone(),
+                    officer: view.officer.clone(),
+                    started: view.started_at,
+                    missed,
+                    out_of_order,
+                });
+            }
+            for finding in &view.findings {
+                let Some(deadline) = finding_report_deadline(finding.report.category, finding.at)
+                else {
+                    continue;
+                };
+                if finding.repairs.is_empty() && deadline.is_overdue_at(now) {
+                    findings.push(LateFinding {
+                        round: id.clone(),
+                        description: finding.report.description.clone(),
+                        category: serde_json::to_value(finding.report.category)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default(),
+                        location: finding.report.location.describe(),
+                        at: finding.at,
+                        due: deadline.due,
+                        rule: deadline.rule,
+                    });
+                }
+            }
+        }
+        findings.sort_by_key(|finding| finding.due);
+        Ok((grid, rounds, findings, count))
+    })
+    .await?;
+
+    let tz = estate.tz;
+    let mut out = format!(
+        "<form method=\"get\" action=\"/coverage\" class=\"filters\">{}\
+         <label>{}<input type=\"date\" name=\"week\" value=\"{}\"></label>\
+         <button type=\"submit\">{}</button></form>",
+        html::estate_select(ctx, &estate.id),
+        esc(ctx.t("coverage.week_of")),
+        day,
+        esc(ctx.t("filter.apply")),
+    );
+    out.push_str(&format!(
+        "<p id=\"coverage-summary\">{} — {}</p>",
+        esc(&ctx.lang.tf(
+            "coverage.summary",
+            &[
+                &grid.week_start.to_string(),
+                &grid
+                    .week_end
+                    .pred_opt()
+                    .unwrap_or(grid.week_end)
+                    .to_string(),
+                &grid.met.to_string(),
+                &grid.places.to_string(),
+                &grid.required.to_string(),
+            ]
+        )),
+        esc(&html::rule(ctx.lang, RuleId::PatrolFloorCoverage.code())),
+    ));
+    out.push_str(&grid_html(ctx, &grid));
+
+    out.push_str(&format!(
+        "<h2>{}</h2><p>{}</p>",
+        esc(ctx.t("coverage.rounds")),
+        esc(&ctx.lang.tf(
+            "coverage.rounds_summary",
+            &[&round_count.to_string(), &rounds.len().to_string()]
+        ))
+    ));
+    if !rounds.is_empty() {
+        out.push_str(&format!(
+            "<table id=\"round-issues\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+             <th>{}</th></tr></thead><tbody>",
+            esc(ctx.t("col.started")),
+            esc(ctx.t("col.route")),
+            esc(ctx.t("col.officer")),
+            esc(ctx.t("coverage.missed")),
+            esc(ctx.t("coverage.out_of_order")),
+        ));
+        for round in &rounds {
+            out.push_str(&format!(
+                "<tr><td><a href=\"/records/{}\">{}</a></td><td>{}</td><td>{}</td>\
+                 <td class=\"bad\">{}</td><td class=\"bad\">{}</td></tr>",
+                round.id,
+                esc(&html::time(round.started, tz)),
+                esc(&round.route),
+                esc(&round.officer),
+                esc(&round.missed.join(", ")),
+                esc(&round.out_of_order.join(", ")),
+            ));
+        }
+        out.push_str("</tbody></table>");
+    }
+
+    out.push_str(&format!(
+        "<h2>{}</h2>",
+        esc(ctx.t("coverage.late_findings"))
+    ));
+    if findings.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"muted\">{}</p>",
+            esc(ctx.t("coverage.no_late_findings"))
+        ));
+    } else {
+        out.push_str(&format!(
+            "<table id=\"late-findings\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+             <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+            esc(ctx.t("col.found")),
+            esc(ctx.t("col.what")),
+            esc(ctx.t("col.where")),
+            esc(ctx.t("col.due")),
+            esc(ctx.t("col.time_left")),
+            esc(ctx.t("col.rule")),
+        ));
+        for finding in &findings {
+            let (left, _) = html::time_left(ctx.lang, finding.due, now);
+            out.push_str(&format!(
+                "<tr class=\"late\"><td><a href=\"/records/{}\">{}</a></td><td>{} \
+                 <span class=\"tag\">{}</span></td><td>{}</td><td>{}</td>\
+                 <td class=\"late-mark\">{}</td><td>{}</td></tr>",
+                finding.round,
+                esc(&html::time(finding.at, tz)),
+                esc(&finding.description),
+                esc(&html::vocab(ctx.lang, &finding.category)),
+                esc(&finding.location),
+                esc(&html::time(finding.due, tz)),
+                esc(&left),
+                esc(&html::rule(ctx.lang, finding.rule.code())),
+            ));
+        }
+        out.push_str("</tbody></table>");
+    }
+    Ok(out)
+}
+
+/// Floors sort as numbers where they are numbers (B1 before 1F otherwise).
+fn floor_order(floor: &str) -> (i64, String) {
+    let digits: String = floor.chars().filter(char::is_ascii_digit).collect();
+    let number = digits.parse::<i64>().unwrap_or(i64::MAX);
+    let number = if floor.starts_with(['B', 'b']) && !digits.is_empty() {
+        -number
+    } else {
+        number
+    };
+    (number, floor.to_owned())
+}
+
+fn grid_html(ctx: &Ctx, grid: &CoverageGrid) -> String {
+    let floors: BTreeSet<(i64, String)> = grid
+        .buildings
+        .iter()
+        .flat_map(|building| building.floors.iter().map(|cell| floor_order(&cell.floor)))
+        .collect();
+    let mut out = format!(
+        "<table class=\"grid\" id=\"coverage-grid\"><thead><tr><th>{}</th>",
+        esc(ctx.t("coverage.building"))
+    );
+    for (_, floor) in &floors {
+        out.push_str(&format!("<th>{}</th>", esc(floor)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    if grid.buildings.is_empty() {
+        out.push_str(&format!(
+            "<tr><td class=\"muted\">{}</td></tr>",
+            esc(ctx.t("coverage.no_routes"))
+        ));
+    }
+    for building in &grid.buildings {
+        out.push_str(&format!("<tr><th>{}</th>", esc(&building.building)));
+        for (_, floor) in &floors {
+            match building.floors.iter().find(|cell| &cell.floor == floor) {
+                Some(cell) => out.push_str(&format!(
+                    "<td class=\"cell {}\" title=\"{}\">{}/{}</td>",
+                    if cell.met { "met" } else { "unmet" },
+                    esc(&ctx
+                        .lang
+                        .tf("coverage.cell_title", &[&cell.check_ins.to_string()])),
+                    cell.visits,
+                    grid.required,
+                )),
+                None => out.push_str("<td class=\"cell none\">·</td>"),
+            }
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}

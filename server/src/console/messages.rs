@@ -1,0 +1,963 @@
+//! Every string the console shows, in Chinese and English, in ONE table:
+//! key → (zh, en). Pages ask [`Lang::t`] for a key; values of the core's
+//! vocabulary are keyed `vocab.<code>`, roles `role.<role>`, and rules
+//! `rule.<code>` (the English of a rule is `RuleId::describe`, so the
+//! table holds only its Chinese). Placeholders are `{0}`, `{1}`…
+//!
+//! The language follows the `lang` cookie (set by the switch in the page
+//! header) or else the browser's `Accept-Language`.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use axum::http::{HeaderMap, header};
+
+/// The console's languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+/// The language cookie.
+pub const LANG_COOKIE: &str = "lang";
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn html_code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "zh" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The request's language: the `lang` cookie, else the preferred of
+    /// Chinese and English in `Accept-Language`, else English.
+    pub fn of(headers: &HeaderMap) -> Lang {
+        if let Some(lang) =
+            super::session::cookie(headers, LANG_COOKIE).and_then(|code| Lang::parse(&code))
+        {
+            return lang;
+        }
+        let accept = headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("");
+        Lang::from_accept_language(accept)
+    }
+
+    pub fn from_accept_language(accept: &str) -> Lang {
+        let mut best: Option<(f32, Lang)> = None;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let tag = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = parts
+                .find_map(|part| part.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            let lang = if tag == "zh" || tag.starts_with("zh-") {
+                Lang::Zh
+            } else if tag == "en" || tag.starts_with("en-") {
+                Lang::En
+            } else {
+                continue;
+            };
+            if best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, lang));
+            }
+        }
+        best.map_or(Lang::En, |(_, lang)| lang)
+    }
+
+    /// The text of `key`, if the table has it.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        static INDEX: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> =
+            OnceLock::new();
+        let index = INDEX.get_or_init(|| {
+            MESSAGES
+                .iter()
+                .map(|(key, zh, en)| (*key, (*zh, *en)))
+                .collect()
+        });
+        index.get(key).map(|(zh, en)| match self {
+            Lang::Zh => *zh,
+            Lang::En => *en,
+        })
+    }
+
+    /// The text of `key`. A key missing from the table (a test catches
+    /// every literal one) shows as `??`.
+    pub fn t(self, key: &str) -> &'static str {
+        self.lookup(key).unwrap_or_else(|| {
+            tracing::debug!(key, "console message missing");
+            "??"
+        })
+    }
+
+    /// The text of `key` with `{0}`, `{1}`… replaced by `args`.
+    pub fn tf(self, key: &str, args: &[&str]) -> String {
+        let mut text = self.t(key).to_owned();
+        for (index, arg) in args.iter().enumerate() {
+            text = text.replace(&format!("{{{index}}}"), arg);
+        }
+        text
+    }
+}
+
+/// key, Chinese, English. Rule entries (`rule.<code>`) carry only their
+/// Chinese: their English is `RuleId::describe`.
+pub const MESSAGES: &[(&str, &str, &str)] = &[
+    ("lang.name", "中文", "English"),
+    ("nav.today", "今日待办", "Today"),
+    ("nav.coverage", "巡逻覆盖", "Patrol coverage"),
+    ("nav.callbacks", "回访", "Callbacks"),
+    ("nav.monthly", "月报", "Monthly report"),
+    ("nav.duty", "值班记录", "Duty log"),
+    ("nav.new_repair", "新建维修单", "New repair sheet"),
+    ("nav.new_complaint", "新建投诉", "New complaint"),
+    ("nav.logout", "退出", "Sign out"),
+    (
+        "live.on",
+        "实时更新已开启：设备同步后本页自动刷新。",
+        "Live: this page refreshes when a device syncs.",
+    ),
+    ("live.updating", "正在更新…", "Updating…"),
+    ("live.updated", "已更新", "Updated"),
+    (
+        "login.title",
+        "登录办公室控制台",
+        "Sign in to the office console",
+    ),
+    ("login.user", "用户名", "User"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Sign in"),
+    (
+        "login.failed",
+        "用户名或密码错误。",
+        "Wrong user or password.",
+    ),
+    (
+        "login.hint",
+        "仅限办公室、前台、主管和管理员账号。",
+        "For office, front desk, supervisor and admin accounts.",
+    ),
+    ("error.not_found", "未找到", "Not found"),
+    ("error.bad_request", "请求有误", "Bad request"),
+    ("error.forbidden", "不允许", "Not allowed"),
+    ("error.internal", "服务器出错", "The server failed"),
+    (
+        "error.csrf",
+        "表单已过期或来源不明，请返回重试。",
+        "This form has expired or did not come from this console; go back and try again.",
+    ),
+    (
+        "error.missing_field",
+        "缺少必填项",
+        "A required field is missing",
+    ),
+    ("error.refused", "未能完成", "Refused"),
+    ("filter.all", "全部", "All"),
+    ("filter.apply", "筛选", "Apply"),
+    ("filter.estate", "小区", "Estate"),
+    ("filter.building", "楼栋", "Building"),
+    ("filter.technician", "技术员", "Technician"),
+    ("filter.urgency", "紧急程度", "Urgency"),
+    ("col.due", "期限", "Due"),
+    ("col.time_left", "剩余时间", "Time left"),
+    ("col.rule", "依据规定", "Rule"),
+    ("col.kind", "类型", "Kind"),
+    ("col.what", "内容", "What"),
+    ("col.where", "地点", "Where"),
+    ("col.state", "状态", "State"),
+    ("col.assignee", "负责人", "Assignee"),
+    ("col.action", "操作", "Action"),
+    ("col.field", "字段", "Field"),
+    ("col.value", "值", "Value"),
+    ("col.user", "用户", "User"),
+    ("col.device", "设备", "Device"),
+    ("col.device_time", "设备时间", "Device time"),
+    ("col.received_time", "服务器接收时间", "Server received"),
+    ("col.event", "事件", "Event"),
+    ("col.change", "变更", "Change"),
+    ("col.started", "开始", "Started"),
+    ("col.route", "路线", "Route"),
+    ("col.officer", "巡逻员", "Officer"),
+    ("col.found", "发现时间", "Found"),
+    ("col.done", "完成时间", "Done"),
+    ("col.measure", "指标", "Measure"),
+    ("col.count", "数量", "Count"),
+    ("col.rate", "比率", "Rate"),
+    ("col.target", "目标", "Target"),
+    ("col.met", "是否达标", "Met"),
+    ("col.channel", "渠道", "Channel"),
+    ("col.total", "总数", "Total"),
+    ("col.on_time", "及时", "On time"),
+    ("col.late", "超时", "Late"),
+    ("col.unhandled_late", "未处理且超时", "Unhandled, late"),
+    ("col.pending", "进行中", "Pending"),
+    ("today.title", "今日待办", "Today"),
+    (
+        "today.summary",
+        "{0} 项待办，其中 {1} 项超时",
+        "{0} open, {1} late",
+    ),
+    (
+        "today.none",
+        "没有符合条件的待办事项。",
+        "Nothing open matches.",
+    ),
+    ("today.late", "超时", "late"),
+    ("time.left", "剩余 {0}", "{0} left"),
+    ("time.late_by", "已超时 {0}", "late by {0}"),
+    ("dur.days", "{0}天", "{0} d"),
+    ("dur.hours", "{0}小时", "{0} h"),
+    ("dur.minutes", "{0}分钟", "{0} min"),
+    ("action.dispatch", "派工", "Dispatch"),
+    ("record.id", "记录编号", "Record id"),
+    ("record.created", "创建", "Created"),
+    ("record.fields", "字段", "Fields"),
+    ("record.conflicts_n", "{0} 处冲突", "{0} conflict(s)"),
+    ("record.no_conflicts", "没有冲突。", "No conflicts."),
+    ("record.keep_this", "保留此值", "Keep this value"),
+    ("record.photos", "照片与签名", "Photos and signatures"),
+    (
+        "record.no_photos",
+        "没有照片或签名。",
+        "No photos or signatures.",
+    ),
+    ("record.photo", "照片", "Photo"),
+    ("record.signature", "签名", "Signature"),
+    ("record.timeline", "时间线", "Timeline"),
+    ("record.history", "原始历史", "Raw history"),
+    ("record.superseded", "未生效", "Superseded"),
+    ("record.not_received", "尚未同步", "not synced yet"),
+    ("record.set_field", "设置 {0}", "set {0}"),
+    ("value.yes", "是", "yes"),
+    ("value.no", "否", "no"),
+    ("coverage.title", "巡逻覆盖", "Patrol coverage"),
+    ("coverage.week_of", "所在周", "Week of"),
+    (
+        "coverage.summary",
+        "{0} 至 {1}：{3} 个巡逻点中 {2} 个达到每周 {4} 次",
+        "{0} to {1}: {2} of {3} places had their {4} rounds",
+    ),
+    ("coverage.building", "楼栋 / 区域", "Building / area"),
+    (
+        "coverage.no_routes",
+        "尚未定义巡逻路线。",
+        "No patrol route is defined yet.",
+    ),
+    (
+        "coverage.cell_title",
+        "本周签到 {0} 次",
+        "{0} check-ins this week",
+    ),
+    ("coverage.rounds", "本周巡逻", "This week's rounds"),
+    (
+        "coverage.rounds_summary",
+        "共 {0} 次巡逻，其中 {1} 次有漏检或顺序错误",
+        "{0} rounds, {1} with checkpoints missed or out of order",
+    ),
+    ("coverage.missed", "漏检点", "Missed checkpoints"),
+    ("coverage.out_of_order", "顺序错误", "Out of order"),
+    (
+        "coverage.late_findings",
+        "超过上报期限的发现",
+        "Findings past their reporting deadline",
+    ),
+    (
+        "coverage.no_late_findings",
+        "没有超期未上报的发现。",
+        "No finding is past its reporting deadline.",
+    ),
+    ("callbacks.title", "回访", "Callbacks"),
+    ("callbacks.rates", "{0} 回访率", "Callback rates, {0}"),
+    ("callbacks.overdue", "逾期回访（{0}）", "Overdue ({0})"),
+    ("callbacks.due", "待回访（{0}）", "Due ({0})"),
+    ("callbacks.none", "无。", "None."),
+    ("callbacks.by", "回访人", "Called back by"),
+    (
+        "callbacks.by_property_officer",
+        "片区物业管理员",
+        "the area's property officer",
+    ),
+    ("callbacks.made", "已回访次数", "Callbacks made"),
+    ("rate.met", "达标", "met"),
+    ("rate.missed", "未达标", "missed"),
+    ("rate.no_data", "无数据", "no data"),
+    ("monthly.title", "月报", "Monthly report"),
+    ("monthly.month", "月份", "Month"),
+    (
+        "monthly.timeliness",
+        "投诉处理及时率",
+        "Complaint timeliness",
+    ),
+    (
+        "monthly.complaint_timeliness",
+        "投诉处理及时率",
+        "Complaint timeliness rate",
+    ),
+    ("monthly.help_requests", "求助", "Help requests"),
+    (
+        "monthly.repairs",
+        "按紧急程度的维修及时率",
+        "Repair deadlines by urgency",
+    ),
+    ("monthly.callbacks", "回访率", "Callback rates"),
+    (
+        "monthly.complaint_callbacks",
+        "投诉回访率",
+        "Complaints called back",
+    ),
+    (
+        "monthly.repair_callbacks",
+        "维修回访率",
+        "Repairs called back",
+    ),
+    ("monthly.export_csv", "导出 CSV", "Export CSV"),
+    ("duty.title", "值班记录", "Duty log"),
+    ("duty.date", "值班日", "Duty day"),
+    ("duty.none", "{0} 没有值班记录。", "No duty log for {0}."),
+    (
+        "duty.counts_intact",
+        "共追加 {0} 条，显示 {1} 条：没有任何记录被删除（服务器拒绝删除）。",
+        "{0} entries ever appended, {1} shown: none was ever removed (the server refuses removals).",
+    ),
+    (
+        "duty.counts_differ",
+        "共追加 {0} 条，但只显示 {1} 条！",
+        "{0} entries ever appended, but {1} shown!",
+    ),
+    (
+        "duty.record",
+        "查看原始记录与历史",
+        "The record and its history",
+    ),
+    ("duty.entries", "记录", "Entries"),
+    ("duty.text", "内容", "Text"),
+    ("duty.follow_up", "跟进", "Follow-up"),
+    ("duty.important", "重要", "important"),
+    ("duty.corrected_by", "已更正为：{0}", "corrected: {0}"),
+    (
+        "duty.after_sign_off",
+        "签阅后追加",
+        "written after the sign-off",
+    ),
+    ("duty.closed_by", "已跟进：{0}", "done: {0}"),
+    ("duty.open", "待跟进", "open"),
+    ("duty.handovers", "交接班", "Handovers"),
+    ("duty.no_handovers", "尚无交接。", "No handover yet."),
+    ("duty.arrived_ahead", "提前 {0} 到岗", "arrived {0} ahead"),
+    (
+        "duty.outgoing_signature",
+        "交班人签名",
+        "Outgoing signature",
+    ),
+    (
+        "duty.incoming_signature",
+        "接班人签名",
+        "Incoming signature",
+    ),
+    ("duty.item", "物品", "Item"),
+    ("duty.expected", "应有", "Expected"),
+    ("duty.counted", "清点", "Counted"),
+    ("duty.note", "备注", "Note"),
+    ("duty.sign_off", "主管签阅", "Supervisor's sign-off"),
+    ("duty.signed_by", "{0} 已签阅", "Signed by {0}"),
+    ("duty.not_signed", "主管尚未签阅。", "Not signed off yet."),
+    ("desk.repair_title", "新建维修单", "New repair sheet"),
+    (
+        "desk.complaint_title",
+        "新建投诉 / 求助",
+        "New complaint or help request",
+    ),
+    (
+        "desk.not_allowed",
+        "你的角色不能在前台登记。",
+        "Your role does not take requests at the desk.",
+    ),
+    (
+        "desk.reported_at",
+        "来电时间（空 = 现在）",
+        "Call received (empty = now)",
+    ),
+    (
+        "desk.received_at",
+        "接报时间（空 = 现在）",
+        "Received (empty = now)",
+    ),
+    ("desk.dispatch_to", "立即派工给", "Dispatch at once to"),
+    ("desk.no_dispatch", "暂不派工", "Do not dispatch yet"),
+    ("desk.open_repair", "开单", "Open the repair sheet"),
+    ("desk.open_complaint", "登记", "Open the case"),
+    ("desk.four_clears", "四清一报", "Four clears and one report"),
+    ("field.resident_name", "住户姓名", "Resident"),
+    ("field.unit", "单元 / 地址", "Unit / address"),
+    ("field.phone", "电话", "Phone"),
+    ("field.problem", "故障内容", "What is broken"),
+    ("field.location", "位置", "Location"),
+    (
+        "field.on_price_list",
+        "在有偿服务价目表内",
+        "On the price list",
+    ),
+    ("field.urgency", "紧急程度", "Urgency"),
+    ("field.appointment", "预约时间", "Appointment"),
+    ("field.channel", "类别", "Channel"),
+    ("field.department", "责任部门", "Department"),
+    ("field.seriousness", "严重程度", "Seriousness"),
+    (
+        "field.serious",
+        "重大投诉（立即上报公司）",
+        "Serious (report to management at once)",
+    ),
+    (
+        "field.heard",
+        "听清：住户原话",
+        "Heard clearly: the resident's words",
+    ),
+    (
+        "field.asked",
+        "问清：补充询问",
+        "Asked clearly: the answers",
+    ),
+    (
+        "field.repeated_back",
+        "复述清：住户已确认",
+        "Repeated back and confirmed",
+    ),
+    (
+        "field.recorded",
+        "记录清：摘要",
+        "Recorded clearly: summary",
+    ),
+    (
+        "field.reported_to",
+        "一报：已报告的部门负责人",
+        "Reported to (department head)",
+    ),
+    ("field.reported_at", "报修时间", "Reported at"),
+    ("field.opened_at", "开单时间", "Opened at"),
+    ("field.source", "来源", "Source"),
+    ("field.technician", "技术员", "Technician"),
+    ("field.dispatched_at", "派工时间", "Dispatched at"),
+    ("field.quote", "报价", "Quote"),
+    ("field.arrived_at", "到场时间", "Arrived at"),
+    ("field.confirmed_items", "确认项目", "Confirmed items"),
+    ("field.agreed_at", "住户同意时间", "Agreed at"),
+    ("field.declined", "住户拒绝", "Declined"),
+    ("field.fee_lines", "收费明细", "Fee lines"),
+    ("field.materials", "住户自备材料", "Materials"),
+    ("field.notes", "备注", "Notes"),
+    ("field.photos", "照片", "Photos"),
+    ("field.completion", "完工", "Completion"),
+    ("field.handed_back_at", "交回时间", "Handed back at"),
+    ("field.returned_at", "确认交回时间", "Return confirmed at"),
+    ("field.callbacks", "回访", "Callbacks"),
+    ("field.received_at", "接报时间", "Received at"),
+    ("field.dispatches", "派单", "Dispatches"),
+    ("field.escalation", "上报公司", "Escalation"),
+    (
+        "field.escalation_required",
+        "须上报公司",
+        "Escalation required",
+    ),
+    ("field.escalation_pending", "待上报", "Escalation pending"),
+    ("field.escalation_overdue", "上报超时", "Escalation overdue"),
+    ("field.answers", "答复", "Answers"),
+    ("field.answered_at", "答复时间", "Answered at"),
+    ("field.solved_at", "解决时间", "Solved at"),
+    ("field.head_report", "报告负责人", "Report to head"),
+    (
+        "field.head_answered_at",
+        "负责人答复时间",
+        "Head answered at",
+    ),
+    ("field.handlings", "处理", "Handling"),
+    ("field.handled_at", "处理时间", "Handled at"),
+    ("field.sign_off", "签字确认", "Sign-off"),
+    ("field.callback_by", "回访人", "Callback by"),
+    ("field.duplicate_of", "重复于", "Duplicate of"),
+    ("field.route", "路线", "Route"),
+    ("field.route_name", "路线名称", "Route name"),
+    ("field.route_version", "路线版本", "Route version"),
+    ("field.officer", "巡逻员", "Officer"),
+    ("field.started_at", "开始时间", "Started at"),
+    ("field.finished_at", "结束时间", "Finished at"),
+    ("field.checkpoints", "巡逻点", "Checkpoints"),
+    ("field.check_ins", "签到", "Check-ins"),
+    ("field.in_order", "按顺序", "In order"),
+    ("field.findings", "发现", "Findings"),
+    ("field.estate", "小区", "Estate"),
+    ("field.day_start", "值班日开始", "Duty day starts"),
+    ("field.entries", "记录", "Entries"),
+    ("field.open_follow_ups", "待跟进", "Open follow-ups"),
+    ("field.handovers", "交接班", "Handovers"),
+    ("field.entry_count", "记录条数", "Entries"),
+    ("field.signature", "签名", "Signature"),
+    ("field.signer", "签名人", "Signer"),
+    ("field.caption", "说明", "Caption"),
+    ("field.blob", "文件", "File"),
+    ("field.at", "时间", "At"),
+    ("field.user", "用户", "User"),
+    ("field.text", "内容", "Text"),
+    ("field.description", "描述", "Description"),
+    ("field.category", "类别", "Category"),
+    ("field.feasible", "可行", "Feasible"),
+    ("field.fee_cents", "费用（分）", "Fee (cents)"),
+    ("field.note", "备注", "Note"),
+    ("field.items_repaired", "维修项目", "Items repaired"),
+    ("field.satisfaction", "满意度", "Satisfaction"),
+    ("field.reason", "原因", "Reason"),
+    ("field.method", "方式", "Method"),
+    ("field.outcome", "结果", "Outcome"),
+    ("field.satisfied", "满意", "Satisfied"),
+    ("field.name", "名称", "Name"),
+    ("field.version", "版本", "Version"),
+    ("field.items", "项目", "Items"),
+    ("role.patrol", "巡逻员", "patrol officer"),
+    ("role.technician", "技术员", "technician"),
+    ("role.front_desk", "前台", "front desk"),
+    ("role.supervisor", "主管", "supervisor"),
+    ("role.office", "办公室", "office"),
+    ("role.admin", "管理员", "admin"),
+    ("vocab.repair_sheet", "维修单", "Repair sheet"),
+    ("vocab.route_template", "巡逻路线", "Patrol route"),
+    ("vocab.patrol_round", "巡逻", "Patrol round"),
+    (
+        "vocab.checklist_template",
+        "检查表模板",
+        "Checklist template",
+    ),
+    ("vocab.checklist", "检查表", "Checklist"),
+    ("vocab.complaint", "投诉", "Complaint"),
+    ("vocab.duty_log", "值班记录", "Duty log"),
+    ("vocab.help_request", "求助", "Help request"),
+    ("vocab.reported", "已报修", "reported"),
+    ("vocab.dispatched", "已派工", "dispatched"),
+    ("vocab.quoted", "已报价", "quoted"),
+    ("vocab.on_site", "已到场", "on site"),
+    ("vocab.agreed", "住户已同意", "agreed"),
+    ("vocab.declined", "住户已拒绝", "declined"),
+    ("vocab.completed", "已完工", "completed"),
+    ("vocab.handed_back", "已交回", "handed back"),
+    ("vocab.returned", "已确认交回", "returned"),
+    ("vocab.called_back", "已回访", "called back"),
+    ("vocab.received", "已接报", "received"),
+    ("vocab.handled", "已处理", "handled"),
+    ("vocab.signed_off", "已签字", "signed off"),
+    ("vocab.duplicate", "重复", "duplicate"),
+    ("vocab.in_progress", "进行中", "in progress"),
+    ("vocab.finished", "已完成", "finished"),
+    ("vocab.open", "进行中", "open"),
+    ("vocab.defined", "已定义", "defined"),
+    ("vocab.signed", "已签字", "signed"),
+    ("vocab.extra_urgent", "特急", "extra urgent"),
+    ("vocab.urgent", "紧急", "urgent"),
+    ("vocab.normal", "一般", "normal"),
+    ("vocab.in_unit", "户内（有偿）", "in a unit (paid)"),
+    (
+        "vocab.public_area",
+        "公共区域（免费）",
+        "public area (free)",
+    ),
+    ("vocab.engineering", "工程部", "engineering"),
+    ("vocab.security", "保安部", "security"),
+    ("vocab.property", "物业部", "property"),
+    ("vocab.mail", "收发室", "mail"),
+    ("vocab.ordinary", "一般", "ordinary"),
+    ("vocab.important", "重要", "important"),
+    ("vocab.major", "重大", "major"),
+    (
+        "vocab.medical_emergency",
+        "求助：急病",
+        "help: medical emergency",
+    ),
+    ("vocab.repair", "求助：报修", "help: repair"),
+    ("vocab.help_complaint", "求助：投诉", "help: complaint"),
+    ("vocab.enquiry", "求助：咨询", "help: enquiry"),
+    ("vocab.theft", "求助：盗窃", "help: theft"),
+    ("vocab.fight", "求助：打架", "help: fight"),
+    ("vocab.robbery", "求助：抢劫", "help: robbery"),
+    ("vocab.poisoning", "求助：中毒", "help: poisoning"),
+    (
+        "vocab.traffic_accident",
+        "求助：交通事故",
+        "help: traffic accident",
+    ),
+    ("vocab.typhoon", "求助：台风", "help: typhoon"),
+    ("vocab.flood", "求助：水浸", "help: flood"),
+    ("vocab.fire", "求助：火警", "help: fire"),
+    ("vocab.other", "其他", "other"),
+    ("vocab.patrol_officer", "巡逻员", "patrol officer"),
+    (
+        "vocab.customer_service_supervisor",
+        "客服主管",
+        "customer-service supervisor",
+    ),
+    ("vocab.estate_manager", "小区经理", "estate manager"),
+    ("vocab.facility_damage", "公共设施损坏", "facility damage"),
+    (
+        "vocab.plant_room_door_open",
+        "机房门未关",
+        "plant-room door open",
+    ),
+    ("vocab.cleanliness", "清洁问题", "cleanliness"),
+    (
+        "vocab.renovation_violation",
+        "违规装修",
+        "renovation violation",
+    ),
+    (
+        "vocab.unit_safety_hazard",
+        "住户安全隐患",
+        "unit safety hazard",
+    ),
+    ("vocab.disturbance", "纠纷聚众", "disturbance"),
+    ("vocab.public_order", "公共秩序", "public order"),
+    ("vocab.call", "来电", "call"),
+    ("vocab.visit", "来访", "visit"),
+    ("vocab.incident", "事件", "incident"),
+    ("vocab.follow_up", "跟进", "follow-up"),
+    ("vocab.equipment", "设备", "equipment"),
+    ("vocab.very_satisfied", "非常满意", "very satisfied"),
+    ("vocab.satisfied", "满意", "satisfied"),
+    ("vocab.neutral", "一般", "neutral"),
+    ("vocab.dissatisfied", "不满意", "dissatisfied"),
+    ("vocab.qualified", "合格", "qualified"),
+    ("vocab.unqualified", "不合格", "unqualified"),
+    ("vocab.poor_quality", "质量差", "poor quality"),
+    ("vocab.phone", "电话回访", "phone callback"),
+    ("vocab.in_person", "上门回访", "in person"),
+    ("event.opened", "开单", "opened"),
+    ("event.dispatched", "派工", "dispatched"),
+    ("event.quoted", "报价", "quoted"),
+    ("event.arrived", "到场", "arrived"),
+    ("event.items_confirmed", "确认项目", "items confirmed"),
+    ("event.agreed", "住户同意", "agreed"),
+    ("event.declined", "住户拒绝", "declined"),
+    ("event.fee_line_added", "增加收费", "fee line added"),
+    ("event.material_checked", "检查材料", "material checked"),
+    ("event.note_added", "增加备注", "note added"),
+    ("event.photo_attached", "附加照片", "photo attached"),
+    ("event.completed", "完工", "completed"),
+    ("event.handed_back", "交回", "handed back"),
+    ("event.return_confirmed", "确认交回", "return confirmed"),
+    ("event.called_back", "回访", "called back"),
+    ("event.escalated", "上报公司", "escalated"),
+    ("event.answered", "答复", "answered"),
+    (
+        "event.reported_to_head",
+        "报告负责人",
+        "reported to the head",
+    ),
+    ("event.handled", "处理", "handled"),
+    ("event.signed_off", "签字", "signed off"),
+    ("event.marked_duplicate", "标为重复", "marked duplicate"),
+    ("event.started", "开始", "started"),
+    ("event.checked_in", "签到", "checked in"),
+    ("event.finding_added", "记录发现", "finding added"),
+    ("event.repair_linked", "关联维修单", "repair linked"),
+    ("event.finished", "结束", "finished"),
+    ("event.entry_appended", "追加记录", "entry appended"),
+    ("event.handed_over", "交接班", "handed over"),
+    ("event.item_set", "填写项目", "item set"),
+    ("event.meter_recorded", "抄表", "meter recorded"),
+    ("event.signed", "签字", "signed"),
+    ("event.defined", "定义", "defined"),
+    ("event.revised", "修订", "revised"),
+    (
+        "rule.repair.front_desk_writes_sheet",
+        "前台在接到来电 2 分钟内填写维修单",
+        "",
+    ),
+    (
+        "rule.repair.engineering_told_to_collect",
+        "前台在来电 3 分钟内通知工程部取单",
+        "",
+    ),
+    (
+        "rule.repair.public_area_engineering_told",
+        "公共区域故障在报告后 10 分钟内通知工程部",
+        "",
+    ),
+    (
+        "rule.repair.public_area_technician_on_site",
+        "公共区域故障在派工后 15 分钟内技术员到场",
+        "",
+    ),
+    (
+        "rule.repair.paid_now_technician_on_site",
+        "价目表内的即时有偿维修，技术员接单后 10 分钟内到场",
+        "",
+    ),
+    (
+        "rule.repair.paid_appointment_technician_on_site",
+        "有预约的有偿维修，技术员在预约时间前 5 分钟到场",
+        "",
+    ),
+    (
+        "rule.repair.quote_decided",
+        "价目表外项目，工程部收单后 15 分钟内确定可行性和费用",
+        "",
+    ),
+    (
+        "rule.repair.extra_urgent_handled",
+        "特急维修在报修后 10 分钟内到场或处理",
+        "",
+    ),
+    (
+        "rule.repair.urgent_handled",
+        "紧急维修在报修后 15 分钟内到场或处理",
+        "",
+    ),
+    (
+        "rule.repair.normal_handled",
+        "一般维修当天处理，或按约定时间处理",
+        "",
+    ),
+    (
+        "rule.repair.sheets_handed_back",
+        "技术员当天 17:00 前交回已完工的维修单",
+        "",
+    ),
+    (
+        "rule.repair.sheets_passed_to_finance",
+        "前台在每月 25 日前把当月维修单交财务",
+        "",
+    ),
+    (
+        "rule.patrol.facility_damage_reported",
+        "公共设施损坏在 2 小时内报工程部",
+        "",
+    ),
+    (
+        "rule.patrol.plant_room_lock_reported",
+        "机房门锁损坏在 1 小时内通知工程部",
+        "",
+    ),
+    ("rule.patrol.cleanliness_handled", "清洁问题立即处理", ""),
+    (
+        "rule.patrol.unit_hazard_owner_told",
+        "住户门窗阳台安全隐患立即告知业主",
+        "",
+    ),
+    (
+        "rule.patrol.disturbance_reported",
+        "纠纷、聚众、赌博立即报告小区经理",
+        "",
+    ),
+    (
+        "rule.patrol.floor_coverage",
+        "每栋楼每层及公共设施每周巡查两次",
+        "",
+    ),
+    (
+        "rule.patrol.vacant_unit_checked",
+        "空置单元每半月清洁检查一次",
+        "",
+    ),
+    (
+        "rule.patrol.yesterdays_repairs_checked",
+        "每天下午检查前一天完成的维修",
+        "",
+    ),
+    (
+        "rule.renovation.formal_acceptance_arranged",
+        "住户通知后 2 个工作日内安排装修正式验收",
+        "",
+    ),
+    (
+        "rule.renovation.acceptance_organised",
+        "申请后 3 天内组织装修验收",
+        "",
+    ),
+    ("rule.renovation.defects_fixed", "装修缺陷在 2 周内整改", ""),
+    (
+        "rule.renovation.deposit_refunded",
+        "正式验收合格 3 个月后退还装修押金",
+        "",
+    ),
+    (
+        "rule.complaint.serious_reported",
+        "重大投诉立即上报公司管理层",
+        "",
+    ),
+    (
+        "rule.help_request.answered",
+        "不能即时解决的求助在 10 分钟内答复",
+        "",
+    ),
+    (
+        "rule.complaint.timeliness_rate",
+        "投诉处理及时率 = 按时处理的投诉 / 当月全部投诉",
+        "",
+    ),
+    ("rule.callback.after_complaint", "投诉处理后 3 天内回访", ""),
+    ("rule.callback.after_repair", "维修完成后 1 个月内回访", ""),
+    (
+        "rule.callback.after_community_event",
+        "社区活动后 1 个月内回访",
+        "",
+    ),
+    (
+        "rule.callback.share_complaint",
+        "已处理投诉的回访率不低于 50%",
+        "",
+    ),
+    (
+        "rule.callback.share_repair",
+        "已完成维修的回访率不低于 30%",
+        "",
+    ),
+    (
+        "rule.callback.share_community_event",
+        "社区活动参与者回访率不低于 10%",
+        "",
+    ),
+    (
+        "rule.callback.issues_all_handled",
+        "回访中提出的问题 100% 处理",
+        "",
+    ),
+    (
+        "rule.duty.day_bounds",
+        "值班日为当地 08:30 至次日 08:30",
+        "",
+    ),
+    (
+        "rule.duty.handover_arrival",
+        "接班人在值班日开始前 5 分钟到岗",
+        "",
+    ),
+    ("rule.duty.log_retention", "值班记录保存 3 年", ""),
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use stairwell_core::rules::RuleId;
+
+    use super::*;
+
+    /// The console's sources, scanned for the keys they use.
+    const SOURCES: [&str; 15] = [
+        include_str!("callbacks.rs"),
+        include_str!("chart.rs"),
+        include_str!("coverage.rs"),
+        include_str!("desk.rs"),
+        include_str!("duty.rs"),
+        include_str!("events.rs"),
+        include_str!("html.rs"),
+        include_str!("login.rs"),
+        include_str!("monthly.rs"),
+        include_str!("password.rs"),
+        include_str!("record.rs"),
+        include_str!("session.rs"),
+        include_str!("today.rs"),
+        include_str!("write.rs"),
+        include_str!("mod.rs"),
+    ];
+    const PREFIXES: [&str; 22] = [
+        "action.",
+        "callbacks.",
+        "col.",
+        "coverage.",
+        "desk.",
+        "dur.",
+        "duty.",
+        "error.",
+        "field.",
+        "filter.",
+        "lang.",
+        "live.",
+        "login.",
+        "monthly.",
+        "nav.",
+        "rate.",
+        "record.",
+        "time.",
+        "today.",
+        "value.",
+        "vocab.",
+        "role.",
+    ];
+
+    #[test]
+    fn keys_are_unique_and_every_one_has_both_languages() {
+        let mut seen = HashSet::new();
+        for (key, zh, en) in MESSAGES {
+            assert!(seen.insert(*key), "{key} twice");
+            assert!(!zh.is_empty(), "{key} has no Chinese");
+            assert!(
+                key.starts_with("rule.") || !en.is_empty(),
+                "{key} has no English"
+            );
+        }
+    }
+
+    #[test]
+    fn every_key_the_pages_use_is_in_the_table() {
+        let mut missing = Vec::new();
+        for source in SOURCES {
+            for literal in source.split('"').skip(1).step_by(2) {
+                let is_key = PREFIXES.iter().any(|prefix| literal.starts_with(prefix))
+                    && literal
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c == '_' || c == '.')
+                    && !literal.ends_with('.');
+                if is_key && Lang::En.lookup(literal).is_none() {
+                    missing.push(literal.to_owned());
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:?}");
+    }
+
+    #[test]
+    fn every_rule_and_role_is_named_in_chinese() {
+        for rule in RuleId::ALL {
+            assert!(
+                Lang::Zh.lookup(&format!("rule.{}", rule.code())).is_some(),
+                "{rule:?}"
+            );
+        }
+        for role in stairwell_core::record::Role::ALL {
+            assert!(Lang::Zh.lookup(&format!("role.{role}")).is_some());
+        }
+    }
+
+    #[test]
+    fn the_language_follows_the_cookie_then_the_browser() {
+        assert_eq!(
+            Lang::from_accept_language("zh-CN,zh;q=0.9,en;q=0.8"),
+            Lang::Zh
+        );
+        assert_eq!(
+            Lang::from_accept_language("en-US,en;q=0.9,zh;q=0.5"),
+            Lang::En
+        );
+        assert_eq!(Lang::from_accept_language("fr-FR"), Lang::En);
+        assert_eq!(Lang::from_accept_language(""), Lang::En);
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT_LANGUAGE, "en-US".parse().expect("header"));
+        headers.insert(header::COOKIE, "lang=zh".parse().expect("header"));
+        assert_eq!(Lang::of(&headers), Lang::Zh);
+        assert_eq!(Lang::En.tf("time.left", &["5 min"]), "5 min left");
+    }
+}

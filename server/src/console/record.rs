@@ -1,0 +1,601 @@
+//! One record (`/records/{id}`): its fields (read from the record's folded
+//! view, whatever its kind), its timeline (each event with the device's
+//! time and the server's receipt time, and why a superseded one took no
+//! effect), its photos and signatures (links to
+//! `/records/{id}/blobs/{hash}`, which checks the record is the user's and
+//! names that blob), its conflicts with a button per competing value (`POST
+//! /records/{id}/resolve`: `resolve_conflict` as the signed-in user,
+//! stored through the writer), and its raw history: every event and every
+//! field write, who made it, when, and from which device.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::Value;
+use stairwell_core::kinds::{AnyRecord, BlobHash};
+use stairwell_core::record::{RecordDoc, Role, Verb, may};
+
+use super::html::{self, esc};
+use super::messages::Lang;
+use super::session::{Ctx, PageError, Posted, blocking};
+use super::{today, write};
+use crate::app::AppState;
+
+/// The folded view of any record, as JSON.
+pub fn view_json(record: &AnyRecord) -> Value {
+    let view = match record {
+        AnyRecord::RepairSheet(r) => serde_json::to_value(r.view()),
+        AnyRecord::RouteTemplate(r) => serde_json::to_value(r.view()),
+        AnyRecord::PatrolRound(r) => serde_json::to_value(r.view()),
+        AnyRecord::ChecklistTemplate(r) => serde_json::to_value(r.view()),
+        AnyRecord::Checklist(r) => serde_json::to_value(r.view()),
+        AnyRecord::Complaint(r) => serde_json::to_value(r.view()),
+        AnyRecord::DutyLog(r) => serde_json::to_value(r.view()),
+    };
+    view.unwrap_or(Value::Null)
+}
+
+/// A photo or signature a record refers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlobRef {
+    pub hash: String,
+    /// `signature` (with its signer) or `photo` (with its caption).
+    pub signature: bool,
+    pub label: String,
+}
+
+fn is_hash(text: &str) -> bool {
+    text.len() == 64 && text.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// Every blob the view names: any object with a `blob` that is a SHA-256,
+/// and the hashes in any `photos` list.
+pub fn blobs_of(view: &Value) -> Vec<BlobRef> {
+    fn walk(value: &Value, out: &mut Vec<BlobRef>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(hash)) = map.get("blob")
+                    && is_hash(hash)
+                {
+                    let signer = map.get("signer").and_then(Value::as_str);
+                    let caption = map.get("caption").and_then(Value::as_str);
+                    let blob = BlobRef {
+                        hash: hash.to_ascii_lowercase(),
+                        signature: signer.is_some(),
+                        label: signer.or(caption).unwrap_or("").to_owned(),
+                    };
+                    if !out.contains(&blob) {
+                        out.push(blob);
+                    }
+                }
+                // A finding's photos are bare hashes.
+                if let Some(Value::Array(photos)) = map.get("photos") {
+                    for hash in photos.iter().filter_map(Value::as_str) {
+                        let blob = BlobRef {
+                            hash: hash.to_ascii_lowercase(),
+                            signature: false,
+                            label: String::new(),
+                        };
+                        if is_hash(hash) && !out.contains(&blob) {
+                            out.push(blob);
+                        }
+                    }
+                }
+                map.values().for_each(|inner| walk(inner, out));
+            }
+            Value::Array(items) => items.iter().for_each(|inner| walk(inner, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(view, &mut out);
+    out
+}
+
+/// `GET /records/{id}`.
+pub async fn page(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    match render(&state, &ctx, &id).await {
+        Ok((title, body)) => html::shell(&ctx, "record", &title, true, &body),
+        Err(err) => err.into_response(),
+    }
+}
+
+async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, String), PageError> {
+    let loaded = write::load(state, ctx, id).await?;
+    let record = &loaded.record;
+    let doc = record.doc();
+    let header = doc.header().clone();
+    let tz = ctx.tz(&header.estate);
+    let entry = record.index_entry(tz);
+    let view = view_json(record);
+    let technicians = if may(ctx.user.role, Verb::Dispatch) {
+        let estate = header.estate.clone();
+        blocking(state, move |storage| {
+            Ok(storage.console().staff(&estate, Role::Technician)?)
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
+    let title = format!(
+        "{} · {}",
+        html::vocab(ctx.lang, header.kind.as_str()),
+        entry.title
+    );
+
+    let mut out = String::new();
+    // Summary.
+    let estate_name = ctx
+        .estate(&header.estate)
+        .map_or(header.estate.clone(), |estate| estate.name.clone());
+    let due = match (entry.due, entry.due_rule.as_deref()) {
+        (Some(due), Some(rule)) => {
+            let (left, late) = html::time_left(ctx.lang, due, ctx.now);
+            format!(
+                "{} ({}{}) — {}",
+                esc(&html::time(due, tz)),
+                esc(&left),
+                if late {
+                    format!(
+                        " <span class=\"late-mark\">{}</span>",
+                        esc(ctx.t("today.late"))
+                    )
+                } else {
+                    String::new()
+                },
+                esc(&html::rule(ctx.lang, rule))
+            )
+        }
+        _ => "—".to_owned(),
+    };
+    out.push_str(&format!(
+        "<dl class=\"fields\" id=\"summary\">\
+         <dt>{}</dt><dd><code>{}</code></dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd id=\"record-state\">{}</dd><dt>{}</dt><dd>{}</dd>\
+         <dt>{}</dt><dd>{} · {}</dd></dl>",
+        esc(ctx.t("record.id")),
+        header.id,
+        esc(ctx.t("filter.estate")),
+        esc(&estate_name),
+        esc(ctx.t("col.state")),
+        esc(&html::vocab(ctx.lang, &entry.state)),
+        esc(ctx.t("col.due")),
+        due,
+        esc(ctx.t("record.created")),
+        esc(&html::time(header.created_at, tz)),
+        esc(&header.created_by),
+    ));
+    let mut by_estate = HashMap::new();
+    by_estate.insert(header.estate.clone(), technicians);
+    let dispatch = today::dispatch_form(ctx, &entry, &by_estate);
+    if !dispatch.is_empty() {
+        out.push_str(&format!("<p>{dispatch}</p>"));
+    }
+    if let AnyRecord::DutyLog(log) = record {
+        let date = log.view().day_start.with_timezone(&tz).date_naive();
+        out.push_str(&format!(
+            "<p><a href=\"/duty?estate={}&date={date}\">{}</a></p>",
+            html::url_encode(&header.estate),
+            esc(ctx.t("nav.duty"))
+        ));
+    }
+
+    out.push_str(&conflicts_html(ctx, doc, tz));
+    out.push_str(&format!("<h2>{}</h2>", esc(ctx.t("record.fields"))));
+    out.push_str(&fields_html(ctx.lang, &view, tz));
+    out.push_str(&blobs_html(ctx, &header.id.to_string(), &view));
+    out.push_str(&timeline_html(ctx, doc, &view, tz));
+    out.push_str(&history_html(ctx, doc, tz));
+    Ok((title, out))
+}
+
+fn conflicts_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+    let conflicts = doc.conflicts();
+    let mut out = format!(
+        "<h2 id=\"conflicts-title\">{}</h2>",
+        esc(&ctx
+            .lang
+            .tf("record.conflicts_n", &[&conflicts.len().to_string()]))
+    );
+    if conflicts.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"muted\" id=\"no-conflicts\">{}</p>",
+            esc(ctx.t("record.no_conflicts"))
+        ));
+        return out;
+    }
+    let may_resolve = may(ctx.user.role, Verb::ResolveConflict);
+    out.push_str(&format!(
+        "<table id=\"conflicts\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th></th></tr></thead><tbody>",
+        esc(ctx.t("col.field")),
+        esc(ctx.t("col.value")),
+        esc(ctx.t("col.user")),
+        esc(ctx.t("col.device")),
+        esc(ctx.t("col.device_time")),
+    ));
+    for conflict in &conflicts {
+        for (pick, value) in conflict.values.iter().enumerate() {
+            let button = if may_resolve {
+                format!(
+                    "<form method=\"post\" action=\"/records/{id}/resolve\" class=\"inline\">{csrf}\
+                     <input type=\"hidden\" name=\"field\" value=\"{field}\">\
+                     <input type=\"hidden\" name=\"pick\" value=\"{pick}\">\
+                     <button type=\"submit\" class=\"resolve\" data-field=\"{field}\" \
+                     data-pick=\"{pick}\">{label}</button></form>",
+                    id = doc.id(),
+                    csrf = html::csrf_field(ctx),
+                    field = esc(&conflict.field),
+                    label = esc(ctx.t("record.keep_this")),
+                )
+            } else {
+                String::new()
+            };
+            out.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{button}</td></tr>",
+                esc(&field_label(ctx.lang, &conflict.field)),
+                esc(&plain(&value.value, ctx.lang, tz)),
+                esc(&value.user),
+                esc(&value.device),
+                esc(&html::time_exact(value.at, tz)),
+            ));
+        }
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// The label of a field or view key: `field.<key>` in the table, or the key.
+fn field_label(lang: Lang, key: &str) -> String {
+    lang.lookup(&format!("field.{key}"))
+        .map_or_else(|| key.replace('_', " "), str::to_owned)
+}
+
+/// A JSON value as text: times in the estate's zone, vocabulary translated.
+fn plain(value: &Value, lang: Lang, tz: Tz) -> String {
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::Bool(true) => lang.t("value.yes").to_owned(),
+        Value::Bool(false) => lang.t("value.no").to_owned(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(at) => html::time(at.with_timezone(&Utc), tz),
+            Err(_) => lang
+                .lookup(&format!("vocab.{text}"))
+                .map_or_else(|| text.clone(), str::to_owned),
+        },
+        Value::Array(items) => items
+            .iter()
+            .map(|item| plain(item, lang, tz))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(map) => map
+            .iter()
+            .filter(|(_, inner)| !inner.is_null())
+            .map(|(key, inner)| format!("{}: {}", field_label(lang, key), plain(inner, lang, tz)))
+            .collect::<Vec<_>>()
+            .join("; "),
+    }
+}
+
+/// View keys shown elsewhere on the page, or not for people.
+const SKIPPED: [&str; 3] = ["timeline", "conflicts", "state"];
+
+fn fields_html(lang: Lang, view: &Value, tz: Tz) -> String {
+    let Value::Object(map) = view else {
+        return String::new();
+    };
+    let mut out = String::from("<dl class=\"fields\" id=\"fields\">");
+    for (key, value) in map {
+        if SKIPPED.contains(&key.as_str()) || value.is_null() {
+            continue;
+        }
+        match value {
+            Value::Object(inner) => {
+                for (sub, sub_value) in inner {
+                    if sub_value.is_null() {
+                        continue;
+                    }
+                    out.push_str(&format!(
+                        "<dt>{}</dt><dd data-field=\"{}\">{}</dd>",
+                        esc(&field_label(lang, sub)),
+                        esc(sub),
+                        esc(&plain(sub_value, lang, tz))
+                    ));
+                }
+            }
+            Value::Array(items) if items.is_empty() => {}
+            Value::Array(items) => {
+                let list: String = items
+                    .iter()
+                    .map(|item| format!("<li>{}</li>", esc(&plain(item, lang, tz))))
+                    .collect();
+                out.push_str(&format!(
+                    "<dt>{}</dt><dd data-field=\"{}\"><ul>{list}</ul></dd>",
+                    esc(&field_label(lang, key)),
+                    esc(key)
+                ));
+            }
+            other => out.push_str(&format!(
+                "<dt>{}</dt><dd data-field=\"{}\">{}</dd>",
+                esc(&field_label(lang, key)),
+                esc(key),
+                esc(&plain(other, lang, tz))
+            )),
+        }
+    }
+    out.push_str("</dl>");
+    out
+}
+
+fn blobs_html(ctx: &Ctx, id: &str, view: &Value) -> String {
+    let blobs = blobs_of(view);
+    let mut out = format!("<h2>{}</h2>", esc(ctx.t("record.photos")));
+    if blobs.is_empty() {
+        out.push_str(&format!(
+            "<p class=\"muted\">{}</p>",
+            esc(ctx.t("record.no_photos"))
+        ));
+        return out;
+    }
+    out.push_str("<ul id=\"blobs\">");
+    for blob in blobs {
+        let kind = if blob.signature {
+            ctx.t("record.signature")
+        } else {
+            ctx.t("record.photo")
+        };
+        out.push_str(&format!(
+            "<li>{} <a href=\"/records/{id}/blobs/{hash}\" class=\"blob\">{label}</a> \
+             <code class=\"muted\">{short}</code></li>",
+            esc(kind),
+            hash = blob.hash,
+            label = esc(if blob.label.is_empty() {
+                kind
+            } else {
+                &blob.label
+            }),
+            short = &blob.hash[..12],
+        ));
+    }
+    out.push_str("</ul>");
+    out
+}
+
+fn timeline_html(ctx: &Ctx, doc: &RecordDoc, view: &Value, tz: Tz) -> String {
+    let superseded: HashMap<String, String> = view
+        .get("timeline")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|line| {
+            Some((
+                line.get("event")?.as_str()?.to_owned(),
+                line.get("superseded")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let mut out = format!(
+        "<h2>{}</h2><table id=\"timeline\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(ctx.t("record.timeline")),
+        esc(ctx.t("col.event")),
+        esc(ctx.t("col.device_time")),
+        esc(ctx.t("col.received_time")),
+        esc(ctx.t("col.user")),
+        esc(ctx.t("col.device")),
+    );
+    for (index, event) in doc.raw_events().iter().enumerate() {
+        let note = superseded
+            .get(&event.id)
+            .map(|reason| {
+                format!(
+                    " <span class=\"bad\">{}: {}</span>",
+                    esc(ctx.t("record.superseded")),
+                    esc(reason)
+                )
+            })
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "<tr><td>{}</td><td>{}{note}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            index + 1,
+            esc(&event_name(ctx.lang, &event.kind)),
+            esc(&html::time_exact(event.at, tz)),
+            esc(&event.received_at.map_or_else(
+                || ctx.t("record.not_received").to_owned(),
+                |at| { html::time_exact(at, tz) }
+            )),
+            esc(&event.user),
+            esc(&event.device),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+fn event_name(lang: Lang, kind: &str) -> String {
+    lang.lookup(&format!("event.{kind}"))
+        .map_or_else(|| kind.replace('_', " "), str::to_owned)
+}
+
+/// Every event and every field write, oldest first.
+fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+    // (time, order, row) so equal times keep a stable order.
+    let mut rows: BTreeMap<(DateTime<Utc>, usize), String> = BTreeMap::new();
+    for (index, event) in doc.raw_events().iter().enumerate() {
+        let data = if event.data.is_null() || event.data == Value::Object(Default::default()) {
+            String::new()
+        } else {
+            event.data.to_string()
+        };
+        rows.insert(
+            (event.at, index),
+            format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} <code>{}</code></td></tr>",
+                esc(&html::time_exact(event.at, tz)),
+                esc(&event
+                    .received_at
+                    .map_or_else(String::new, |at| html::time_exact(at, tz))),
+                esc(&event.user),
+                esc(&event.device),
+                esc(&event_name(ctx.lang, &event.kind)),
+                esc(&data),
+            ),
+        );
+    }
+    let offset = rows.len();
+    for (index, (name, value)) in doc.field_writes().iter().enumerate() {
+        rows.insert(
+            (value.at, offset + index),
+            format!(
+                "<tr><td>{}</td><td></td><td>{}</td><td>{}</td><td>{} <code>{}</code></td></tr>",
+                esc(&html::time_exact(value.at, tz)),
+                esc(&value.user),
+                esc(&value.device),
+                esc(&ctx
+                    .lang
+                    .tf("record.set_field", &[&field_label(ctx.lang, name)])),
+                esc(&value.value.to_string()),
+            ),
+        );
+    }
+    let mut out = format!(
+        "<h2>{}</h2><table id=\"history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(ctx.t("record.history")),
+        esc(ctx.t("col.device_time")),
+        esc(ctx.t("col.received_time")),
+        esc(ctx.t("col.user")),
+        esc(ctx.t("col.device")),
+        esc(ctx.t("col.change")),
+    );
+    rows.into_values().for_each(|row| out.push_str(&row));
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// `POST /records/{id}/resolve`: keeps value `pick` of conflict `field`.
+pub async fn resolve(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+    posted: Posted,
+) -> Response {
+    let ctx = &posted.ctx;
+    let outcome = async {
+        if !may(ctx.user.role, Verb::ResolveConflict) {
+            return Err(PageError::Forbidden(ctx.t("error.forbidden").to_owned()));
+        }
+        let field = posted.required("field")?.to_owned();
+        let pick: usize = posted
+            .required("pick")?
+            .parse()
+            .map_err(|_| PageError::BadRequest(ctx.t("error.bad_request").to_owned()))?;
+        let (mut doc, heads) = write::load_doc(&state, ctx, &id).await?;
+        doc.resolve_conflict(&ctx.editor(), ctx.now, &field, pick)
+            .map_err(|err| write::refused(ctx, err))?;
+        write::store(&state, ctx, &doc, Some(&heads)).await
+    }
+    .await;
+    match outcome {
+        Ok(()) => Redirect::to(&format!("/records/{id}")).into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// `GET /records/{id}/blobs/{hash}`: a photo or signature of a record the
+/// user may see, and only one the record names.
+pub async fn blob(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path((id, hash)): Path<(String, String)>,
+) -> Response {
+    let outcome = async {
+        let loaded = write::load(&state, &ctx, &id).await?;
+        let hash = hash.to_ascii_lowercase();
+        if !blobs_of(&view_json(&loaded.record))
+            .iter()
+            .any(|blob| blob.hash == hash)
+        {
+            return Err(PageError::NotFound);
+        }
+        let blob_hash: BlobHash = hash.parse().map_err(|_| PageError::NotFound)?;
+        let author = ctx.author();
+        blocking(&state, move |storage| {
+            Ok(storage.read_blob(&author, &blob_hash)?)
+        })
+        .await?
+        .ok_or(PageError::NotFound)
+    }
+    .await;
+    match outcome {
+        Ok(bytes) => {
+            let content_type = sniff(&bytes);
+            let mut response = (StatusCode::OK, bytes).into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            );
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
+/// The image types phones send, by their first bytes.
+fn sniff(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        "image/jpeg"
+    } else if bytes.starts_with(b"GIF8") {
+        "image/gif"
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        "application/octet-stream"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_found_anywhere_in_a_view() {
+        let hash = "a".repeat(64);
+        let view = serde_json::json!({
+            "photos": [{"blob": hash, "caption": "leak"}],
+            "completion": {"signature": {"blob": "b".repeat(64), "signer": "Li"}},
+            "note": {"blob": "not a hash"},
+            "findings": [{"photos": ["c".repeat(64)]}]
+        });
+        let found = blobs_of(&view);
+        assert_eq!(found.len(), 3);
+        let photo = found.iter().find(|b| b.hash == hash).expect("photo");
+        assert_eq!(photo.label, "leak");
+        assert!(!photo.signature);
+        assert_eq!(found.iter().filter(|b| b.signature).count(), 1);
+    }
+
+    #[test]
+    fn images_are_recognised() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), "image/png");
+        assert_eq!(sniff(&[0xff, 0xd8, 0xff, 0xe0]), "image/jpeg");
+        assert_eq!(sniff(b"hello"), "application/octet-stream");
+    }
+}
