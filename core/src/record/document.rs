@@ -256,6 +256,27 @@ impl RecordDoc {
         }
     }
 
+    /// Appends `event` after checking it may follow the history folded into
+    /// `state` (the kind's view): the one way every verb takes a step, so the
+    /// check a verb makes is the check replay makes. Returns the event's id.
+    pub fn append_checked<L>(
+        &mut self,
+        state: &L,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        verb: Verb,
+        event: &L::Event,
+    ) -> Result<String, RecordError>
+    where
+        L: super::Lifecycle,
+        L::Event: Serialize,
+    {
+        state
+            .check(event)
+            .map_err(|reason| RecordError::not_now(verb, reason))?;
+        self.edit(editor, at, verb, |write| write.append(event))
+    }
+
     /// Every event in history order: Automerge's list order, which puts an
     /// event after every event its author had seen and orders concurrent
     /// ones the same way on every replica, whatever order they merged in.

@@ -232,12 +232,10 @@ impl Complaint {
         verb: Verb,
         event: ComplaintEvent,
     ) -> Result<(), RecordError> {
-        use crate::record::Lifecycle;
-        self.view()
-            .check(&event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
+        let view = self.view();
         self.doc
-            .edit(editor, at, verb, |write| write.append(&event).map(drop))
+            .append_checked(&view, editor, at, verb, &event)
+            .map(drop)
     }
 }
 

@@ -185,12 +185,8 @@ impl DutyLog {
         verb: Verb,
         event: DutyEvent,
     ) -> Result<String, RecordError> {
-        use crate::record::Lifecycle;
-        self.view()
-            .check(&event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
-        self.doc
-            .edit(editor, at, verb, |write| write.append(&event))
+        let view = self.view();
+        self.doc.append_checked(&view, editor, at, verb, &event)
     }
 }
 

@@ -18,7 +18,7 @@ use super::BlobHash;
 use super::any::{IndexEntry, basic_entry};
 use super::common::required;
 use super::route_template::{RoutePlan, validated_checkpoints};
-use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// A patrol round record.
 #[derive(Debug, Clone)]
@@ -181,11 +181,8 @@ impl PatrolRound {
         verb: Verb,
         event: RoundEvent,
     ) -> Result<String, RecordError> {
-        self.view()
-            .check(&event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
-        self.doc
-            .edit(editor, at, verb, |write| write.append(&event))
+        let view = self.view();
+        self.doc.append_checked(&view, editor, at, verb, &event)
     }
 }
 

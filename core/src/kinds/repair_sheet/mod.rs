@@ -354,12 +354,10 @@ impl RepairSheet {
         verb: Verb,
         event: RepairEvent,
     ) -> Result<(), RecordError> {
-        use crate::record::Lifecycle;
-        self.view()
-            .check(&event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
+        let view = self.view();
         self.doc
-            .edit(editor, at, verb, |write| write.append(&event).map(drop))
+            .append_checked(&view, editor, at, verb, &event)
+            .map(drop)
     }
 }
 
