@@ -159,8 +159,6 @@ fn amend_phone(phone: &mut Phone, id: stairwell_core::record::RecordId, number: 
 const TEST_LIMIT: Duration = Duration::from_secs(120);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "on this machine the run ends with the whole process tree killed, test included; \
-            run it alone with --ignored while that is investigated"]
 async fn the_console_in_a_real_browser() {
     let started = Instant::now();
     let run = tokio::time::timeout(TEST_LIMIT, browse());
