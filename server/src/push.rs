@@ -161,8 +161,13 @@ fn classify(before: &RecordDoc, bytes: &[u8], err: RecordError) -> (RefusalCode,
 /// exactly what is still missing. A push of nothing new leaves the record's
 /// heads.
 fn pushed_heads(before: Option<&RecordDoc>, after: &RecordDoc) -> (Vec<ChangeHash>, bool) {
-    let base = before.map(RecordDoc::heads).unwrap_or_default();
-    let new = after.automerge().get_changes(&base);
+    let Some(before) = before else {
+        // A new record: every change is the device's.
+        let mut heads = after.heads();
+        heads.sort_unstable();
+        return (heads, true);
+    };
+    let new = after.automerge().get_changes(&before.heads());
     if new.is_empty() {
         return (after.heads(), false);
     }

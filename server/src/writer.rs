@@ -33,6 +33,8 @@ use crate::storage::{RecordChange, RecordWrite, Storage, StorageError, encode_he
 const QUEUE: usize = 1024;
 /// Records one group commit takes at most, so one transaction stays short.
 const MAX_BATCH_RECORDS: usize = 20_000;
+/// Requests with fewer records are judged on the writer thread alone.
+const PARALLEL_JUDGING_FROM: usize = 64;
 /// Chunks never trigger compaction below this many bytes.
 const COMPACT_MIN_BYTES: usize = 64 * 1024;
 
@@ -286,8 +288,10 @@ impl Writer {
     ) -> Result<PushOutcome, WriteError> {
         let mut local = Staged::default();
         let mut outcome = PushOutcome::default();
-        for pushed in records {
-            match self.run_record(job, author, pushed, batch, &mut local, now)? {
+        let mut prejudged = self.judge_new_records(author, records, batch)?;
+        for (index, pushed) in records.iter().enumerate() {
+            let judged = prejudged.remove(&index);
+            match self.run_record(job, author, pushed, judged, batch, &mut local, now)? {
                 Ok(accepted) => outcome.accepted.push(accepted),
                 Err(refused) => {
                     tracing::info!(
@@ -307,25 +311,78 @@ impl Writer {
         Ok(outcome)
     }
 
+    /// Judges, on every core at once, the records of a request that the
+    /// server does not have: judging a new record needs nothing but its
+    /// own bytes, and a device's first sync after a day offline is mostly
+    /// that. Returns the judgements by index in `records`; the rest are
+    /// judged in order by [`Writer::run_record`].
+    fn judge_new_records(
+        &mut self,
+        author: &Author,
+        records: &[PushedRecord],
+        batch: &Staged,
+    ) -> Result<HashMap<usize, Judged>, WriteError> {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        if threads < 2 || records.len() < PARALLEL_JUDGING_FROM {
+            return Ok(HashMap::new());
+        }
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for pushed in records {
+            *seen.entry(pushed.id.as_str()).or_default() += 1;
+        }
+        let empty = Staged::default();
+        let mut new = Vec::new();
+        for (index, pushed) in records.iter().enumerate() {
+            let once = seen.get(pushed.id.as_str()) == Some(&1);
+            if once
+                && self.ensure_loaded(&pushed.id, batch, &empty)?.is_none()
+                && lookup(&mut self.cache, batch, &empty, &pushed.id).is_none()
+            {
+                new.push(index);
+            }
+        }
+        let share = new.len().div_ceil(threads).max(1);
+        let judged = std::thread::scope(|scope| {
+            let workers: Vec<_> = new
+                .chunks(share)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|&index| (index, judge(None, &records[index], author)))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join())
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .map_err(|_| WriteError::Internal("a judging thread failed".into()))?;
+        Ok(judged.into_iter().flatten().collect())
+    }
+
+    #[allow(clippy::too_many_arguments)]
     fn run_record(
         &mut self,
         job: usize,
         author: &Author,
         pushed: &PushedRecord,
+        prejudged: Option<Judged>,
         batch: &Staged,
         local: &mut Staged,
         now: DateTime<Utc>,
     ) -> Result<Result<Accepted, Refused>, WriteError> {
-        let uncached = self.ensure_loaded(&pushed.id, batch, local)?;
-        let (judged, base) = {
-            let current = uncached
-                .as_ref()
-                .or_else(|| lookup(&mut self.cache, batch, local, &pushed.id));
-            let before = current.map(|cached| cached.record.doc());
-            // Automerge parses bytes from outside; a panic in it must cost
-            // one record, not the writer thread.
-            let judged = catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, author)));
-            (judged, current.map(base_of))
+        let (judged, base) = match prejudged {
+            Some(judged) => (judged, None),
+            None => {
+                let uncached = self.ensure_loaded(&pushed.id, batch, local)?;
+                let current = uncached
+                    .as_ref()
+                    .or_else(|| lookup(&mut self.cache, batch, local, &pushed.id));
+                let before = current.map(|cached| cached.record.doc());
+                (judge(before, pushed, author), current.map(base_of))
+            }
         };
         let applied = match judged {
             Ok(Ok(applied)) => applied,
@@ -377,9 +434,12 @@ impl Writer {
         let record = AnyRecord::from_doc(after)
             .map_err(|err| WriteError::Internal(format!("accepted record unreadable: {err}")))?;
         let doc = record.doc();
+        let echo = doc.save_after(pushed_heads);
         let (change, mut cached) = match base {
             None => {
-                let snapshot = doc.save();
+                // What the device sent, then the stamps: a document that
+                // loads as is, without the cost of saving it anew.
+                let snapshot = [pushed.changes.as_slice(), &echo].concat();
                 let meta = (snapshot.len(), 0, 0);
                 (RecordChange::Create { snapshot }, meta)
             }
@@ -400,9 +460,7 @@ impl Writer {
         if matches!(change, RecordChange::Create { .. }) {
             local.new_records += 1;
         }
-        local
-            .echoes
-            .push((job, pushed.id.clone(), doc.save_after(pushed_heads)));
+        local.echoes.push((job, pushed.id.clone(), echo));
         local.writes.push(RecordWrite {
             id: pushed.id.clone(),
             estate: doc.header().estate.clone(),
@@ -486,6 +544,15 @@ impl Writer {
 
 /// The newest state of a record: this request's, then this batch's, then
 /// the committed one in the cache.
+/// A pushed record judged: accepted or refused, or a panic inside
+/// Automerge, which parses bytes from outside.
+type Judged = std::thread::Result<Result<push::Applied, Refused>>;
+
+/// A panic while judging costs one record, not the writer thread.
+fn judge(before: Option<&RecordDoc>, pushed: &PushedRecord, author: &Author) -> Judged {
+    catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, author)))
+}
+
 fn lookup<'a>(
     cache: &'a mut DocCache,
     batch: &'a Staged,

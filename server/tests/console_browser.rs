@@ -53,7 +53,6 @@ impl Driver {
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::from(log.try_clone().expect("log")))
             .stderr(Stdio::from(log));
-        #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let child = command.spawn().expect("start chromedriver");
         let driver = Driver { child, port };
@@ -79,11 +78,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The driver's process group holds the browsers it started.
-        #[cfg(unix)]
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.child.id())])
-            .status();
+        // The driver's process group holds the browsers it started. (Not
+        // the `kill` program: procps-ng 4.0.2 reads `kill -KILL -PGID` as
+        // `kill(-1)`, every process on the machine.)
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

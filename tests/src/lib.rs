@@ -10,6 +10,11 @@
 //!   server gave it, and a settable server URL.
 //! - [`raw`]: hand-made HTTP requests, for input no honest device sends.
 //! - [`records`]: sample inputs (intakes, routes, findings) and a clock.
+//! - [`storm`]: a sync storm under repeated SIGKILL, with its ledger checks
+//!   (`tests/server_kill.rs`, `tests/faults_soak.rs`).
+//! - [`faults`]: database integrity checks and a small tmpfs to fill up or
+//!   make read-only (`tests/faults_disk.rs`).
+//! - [`bench`]: the scenarios of the `bench` binary (`src/bin/bench.rs`).
 //!
 //! # Which binary the tests run
 //!
@@ -43,10 +48,13 @@
 //! Every site has its own server process on its own port, so the tests of
 //! one file run in parallel without sharing anything but the machine.
 
+pub mod bench;
 pub mod device;
+pub mod faults;
 pub mod raw;
 pub mod records;
 pub mod server;
+pub mod storm;
 
 pub use device::Device;
 pub use server::{Server, Site};

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use stairwell_core::kinds::duty_log::{EntryCategory, NewEntry};
 use stairwell_core::kinds::patrol_round::FindingReport;
-use stairwell_core::kinds::repair_sheet::Intake;
+use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
 use stairwell_core::kinds::route_template::{Checkpoint, Location, PlaceKind};
+use stairwell_core::record::Editor;
 use stairwell_core::rules::{FindingCategory, RepairLocation, Urgency};
 
 /// Test time: minute `n` of a scenario that started two hours ago.
@@ -48,6 +49,20 @@ pub fn intake(phone: &str) -> Intake {
         urgency: Urgency::Normal,
         appointment: None,
     }
+}
+
+/// Sheet `n` of a test: opened by `editor` at minute 1 for a call at
+/// minute 0, with a phone number that tells the sheets apart.
+pub fn sheet(editor: &Editor, clock: &Clock, estate: &str, n: usize) -> RepairSheet {
+    RepairSheet::open(
+        editor,
+        clock.at(1),
+        estate,
+        intake(&format!("138 0000 {n:04}")),
+        clock.at(0),
+        None,
+    )
+    .expect("open a sheet")
 }
 
 /// A night route through building B2: lobby, car park, plant room, garden.

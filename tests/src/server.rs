@@ -41,6 +41,23 @@ pub fn binary() -> PathBuf {
     })
 }
 
+/// `stairwell admin estate add ID --name NAME`, in Asia/Shanghai.
+pub fn add_estate(data: &Path, id: &str, name: &str) {
+    admin(
+        data,
+        &["estate", "add", id, "--name", name, "--tz", "Asia/Shanghai"],
+    );
+}
+
+/// `stairwell admin user add ID` with `role` at `estates`.
+pub fn add_user(data: &Path, id: &str, role: Role, estates: &[&str]) {
+    let mut args = vec!["user", "add", id, "--name", id, "--role", role.as_str()];
+    for estate in estates {
+        args.extend(["--estate", estate]);
+    }
+    admin(data, &args);
+}
+
 /// Runs `stairwell admin --data DATA ARGS…`; returns what it printed.
 pub fn admin(data: &Path, args: &[&str]) -> String {
     let out = Command::new(binary())
@@ -170,6 +187,20 @@ impl Server {
         self.process.is_some()
     }
 
+    /// The process id of the running server, to read its `/proc` figures.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.as_ref().map(|process| process.child.id())
+    }
+
+    /// Whether the server process ended by itself (crashed): its exit
+    /// status, reaped; `None` while it runs or after a kill or stop.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        let process = self.process.as_mut()?;
+        let status = process.child.try_wait().expect("poll the server")?;
+        self.process = None;
+        Some(status)
+    }
+
     /// SIGKILL: no shutdown, no flushing, nothing the server could finish.
     pub fn kill(&mut self) {
         let mut process = self.process.take().expect("the server is running");
@@ -182,12 +213,8 @@ impl Server {
     /// SIGTERM, then waits for the server to drain and exit.
     pub fn stop(&mut self) -> ExitStatus {
         let mut process = self.process.take().expect("the server is running");
-        let pid = process.child.id().to_string();
-        let sent = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("run kill");
-        assert!(sent.success(), "kill -TERM {pid} failed");
+        let pid = rustix::process::Pid::from_child(&process.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
         let status = process.child.wait().expect("wait for the server");
         self.note(&format!("test: stopped ({status})"));
         status
@@ -248,30 +275,8 @@ impl Site {
     pub fn with_args(args: &[&str]) -> Site {
         let dir = temp_dir();
         let data = dir.path().join("data");
-        admin(
-            &data,
-            &[
-                "estate",
-                "add",
-                ESTATE,
-                "--name",
-                "East Garden",
-                "--tz",
-                "Asia/Shanghai",
-            ],
-        );
-        admin(
-            &data,
-            &[
-                "estate",
-                "add",
-                OTHER_ESTATE,
-                "--name",
-                "West Court",
-                "--tz",
-                "Asia/Shanghai",
-            ],
-        );
+        add_estate(&data, ESTATE, "East Garden");
+        add_estate(&data, OTHER_ESTATE, "West Court");
         let server = Server::start(&data, args);
         Site { server, dir }
     }
@@ -291,11 +296,7 @@ impl Site {
 
     /// Adds a user through `stairwell admin user add`.
     pub fn add_user(&self, id: &str, role: Role, estates: &[&str]) {
-        let mut args = vec!["user", "add", id, "--name", id, "--role", role.as_str()];
-        for estate in estates {
-            args.extend(["--estate", estate]);
-        }
-        admin(self.data(), &args);
+        add_user(self.data(), id, role, estates);
     }
 
     /// Issues a device for `user` without enrolling anything.

@@ -13,11 +13,10 @@
 //! phone receives each record once: the desk's 10, the 5 overlapping ones
 //! merged with its own push's echo, plus the echoes of its 5 others.
 
-use stairwell_core::kinds::repair_sheet::RepairSheet;
 use stairwell_core::record::{RecordId, Role};
 use stairwell_core::sync::session::SyncStats;
 use stairwell_tests::Site;
-use stairwell_tests::records::{Clock, intake};
+use stairwell_tests::records::{self, Clock};
 use stairwell_tests::server::ESTATE;
 
 const RECORDS: usize = 1_000;
@@ -40,16 +39,7 @@ fn a_reconnecting_phone_receives_only_the_ten_changed_records() {
 
     let ids: Vec<RecordId> = (0..RECORDS)
         .map(|n| {
-            let phone_number = format!("138 0000 {n:04}");
-            let sheet = RepairSheet::open(
-                desk.editor(),
-                clock.at(1),
-                ESTATE,
-                intake(&phone_number),
-                clock.at(0),
-                None,
-            )
-            .expect("open a sheet");
+            let sheet = records::sheet(desk.editor(), &clock, ESTATE, n);
             desk.create(sheet.doc())
         })
         .collect();

@@ -13,6 +13,7 @@
 //! refused verb leaves the document untouched.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{
@@ -24,6 +25,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::event::encode;
+use super::memo::Memo;
 use super::{
     Conflict, ConflictValue, Editor, Event, FieldValue, Header, RawEvent, RecordError, RecordId,
     RecordKind, SCHEMA_VERSION, Verb, may,
@@ -37,6 +39,7 @@ pub const SHARED_CREATOR: &str = "shared";
 pub struct RecordDoc {
     doc: Automerge,
     header: Header,
+    memo: Memo,
 }
 
 /// The writes a verb may make, inside one transaction.
@@ -132,7 +135,11 @@ impl RecordDoc {
     /// Wraps an Automerge document, checking its header.
     pub fn from_automerge(doc: Automerge) -> Result<Self, RecordError> {
         let header = read_header(&doc)?;
-        Ok(RecordDoc { doc, header })
+        Ok(RecordDoc {
+            doc,
+            header,
+            memo: Memo::default(),
+        })
     }
 
     pub fn header(&self) -> &Header {
@@ -283,14 +290,26 @@ impl RecordDoc {
     /// Read in one pass over the list and one over each event's map: a
     /// lookup by index would make long histories quadratic.
     pub fn raw_events(&self) -> Vec<RawEvent> {
-        let Some(events) = object(&self.doc, &ROOT, "events") else {
-            return Vec::new();
-        };
-        let received = self.receipts();
-        self.doc
-            .list_range(&events, ..)
-            .filter_map(|item| read_event(&self.doc, &item.id(), &received))
-            .collect()
+        self.memoized("raw_events", || {
+            let Some(events) = object(&self.doc, &ROOT, "events") else {
+                return Vec::new();
+            };
+            let received = self.receipts();
+            self.doc
+                .list_range(&events, ..)
+                .filter_map(|item| read_event(&self.doc, &item.id(), &received))
+                .collect()
+        })
+    }
+
+    /// A value computed from this document, kept until its heads move:
+    /// views and lists that several readers of one change ask for.
+    pub fn memoized<V: Clone + Send + Sync + 'static>(
+        &self,
+        key: &'static str,
+        compute: impl FnOnce() -> V,
+    ) -> V {
+        self.memo.get_or(self.doc.get_heads(), key, compute)
     }
 
     /// The server's receipt time of every stamped event, by event id.
@@ -315,9 +334,27 @@ impl RecordDoc {
     /// A field's current value. When the field is in conflict this is
     /// Automerge's deterministic pick; [`RecordDoc::conflicts`] lists all.
     pub fn field<T: DeserializeOwned>(&self, name: &str) -> Option<FieldValue<T>> {
-        let fields = object(&self.doc, &ROOT, "fields")?;
-        let (_, slot) = self.doc.get(&fields, name).ok()??;
-        FieldValue::parse(read_slot(&self.doc, &slot)?)
+        let fields = self.current_fields();
+        FieldValue::parse(fields.get(name)?.clone())
+    }
+
+    /// Every field's current value, read in one pass over the fields and
+    /// kept until the document changes: views read most of them.
+    fn current_fields(&self) -> Arc<HashMap<String, FieldValue<serde_json::Value>>> {
+        self.memoized("current_fields", || {
+            let Some(fields) = object(&self.doc, &ROOT, "fields") else {
+                return Arc::default();
+            };
+            let current = self
+                .doc
+                .map_range(&fields, ..)
+                .filter_map(|item| {
+                    let slot = item.id();
+                    Some((item.key.into_owned(), read_slot(&self.doc, &slot)?))
+                })
+                .collect();
+            Arc::new(current)
+        })
     }
 
     /// Every value of every field, competing ones included, with who wrote
@@ -326,28 +363,51 @@ impl RecordDoc {
         let Some(fields) = object(&self.doc, &ROOT, "fields") else {
             return Vec::new();
         };
-        self.doc
-            .keys(&fields)
-            .flat_map(|name| {
-                let values = self.doc.get_all(&fields, name.as_str()).unwrap_or_default();
-                values
+        let mut writes = Vec::new();
+        for item in self.doc.map_range(&fields, ..) {
+            let (conflict, winner) = (item.conflict, item.id());
+            let name = item.key.into_owned();
+            // A field written once is read from the walk itself; only one
+            // with concurrent writes needs every value looked up.
+            let slots = if conflict {
+                self.doc
+                    .get_all(&fields, name.as_str())
+                    .unwrap_or_default()
                     .into_iter()
-                    .filter_map(|(_, slot)| read_slot(&self.doc, &slot))
-                    .map(move |value| (name.clone(), value))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+                    .map(|(_, slot)| slot)
+                    .collect()
+            } else {
+                vec![winner]
+            };
+            writes.extend(
+                slots
+                    .iter()
+                    .filter_map(|slot| read_slot(&self.doc, slot))
+                    .map(|value| (name.clone(), value)),
+            );
+        }
+        writes
     }
 
     /// Every field written concurrently with different values.
     pub fn conflicts(&self) -> Vec<Conflict> {
-        let Some(fields) = object(&self.doc, &ROOT, "fields") else {
-            return Vec::new();
-        };
-        self.doc
-            .keys(&fields)
-            .filter_map(|name| self.conflict(&fields, &name))
-            .collect()
+        self.memoized("conflicts", || {
+            let Some(fields) = object(&self.doc, &ROOT, "fields") else {
+                return Vec::new();
+            };
+            // Automerge flags the keys with concurrent writes as it walks
+            // the map; only those are read in full.
+            let conflicted: Vec<String> = self
+                .doc
+                .map_range(&fields, ..)
+                .filter(|item| item.conflict)
+                .map(|item| item.key.into_owned())
+                .collect();
+            conflicted
+                .iter()
+                .filter_map(|name| self.conflict(&fields, name))
+                .collect()
+        })
     }
 
     fn conflict(&self, fields: &ObjId, name: &str) -> Option<Conflict> {
@@ -556,12 +616,23 @@ fn scalar_time(value: &ValueRef<'_>) -> Option<DateTime<Utc>> {
     }
 }
 
+/// One pass over the slot's keys: a lookup by key costs a seek each.
 fn read_slot(doc: &Automerge, slot: &ObjId) -> Option<FieldValue<serde_json::Value>> {
+    let (mut value, mut user, mut device, mut at) = (None, None, None, None);
+    for item in doc.map_range(slot, ..) {
+        match item.key.as_ref() {
+            "value" => value = scalar_text(&item.value),
+            "user" => user = scalar_text(&item.value),
+            "device" => device = scalar_text(&item.value),
+            "at" => at = scalar_time(&item.value),
+            _ => {}
+        }
+    }
     Some(FieldValue {
-        value: serde_json::from_str(&string(doc, slot, "value")?).ok()?,
-        user: string(doc, slot, "user")?,
-        device: string(doc, slot, "device")?,
-        at: timestamp(doc, slot, "at")?,
+        value: serde_json::from_str(&value?).ok()?,
+        user: user?,
+        device: device?,
+        at: at?,
     })
 }
 

@@ -13,6 +13,7 @@ mod event;
 mod fields;
 mod fold;
 mod header;
+mod memo;
 mod permissions;
 
 pub use document::{RecordDoc, SHARED_CREATOR, Write};

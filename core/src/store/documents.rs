@@ -72,19 +72,9 @@ pub(super) fn stored(conn: &Connection, id: RecordId) -> Result<Option<Stored>, 
 /// Reads a record's document: snapshot and chunks, loaded as one buffer
 /// (Automerge loads a document chunk followed by change chunks in one go).
 pub(super) fn read(conn: &Connection, id: RecordId) -> Result<Option<RecordDoc>, StoreError> {
-    let key = id.to_string();
-    let snapshot: Option<Vec<u8>> = conn
-        .prepare_cached("SELECT bytes FROM snapshots WHERE id = ?1")?
-        .query_row([&key], |row| row.get(0))
-        .optional()?;
-    let Some(mut bytes) = snapshot else {
+    let Some(bytes) = raw(conn, id)? else {
         return Ok(None);
     };
-    let mut chunks = conn.prepare_cached("SELECT bytes FROM chunks WHERE id = ?1 ORDER BY seq")?;
-    let mut rows = chunks.query([&key])?;
-    while let Some(row) = rows.next()? {
-        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
-    }
     let doc = RecordDoc::load(&bytes)?;
     // Bulk pulls store documents under the id the server named, unloaded.
     if doc.id() != id {
@@ -154,7 +144,7 @@ pub(super) fn write_changes(
     if needs_compaction(stored, byte_len(&chunk)) {
         compact(conn, stored.id, doc, &heads)?;
     } else {
-        append(conn, stored, &chunk, &heads)?;
+        append(conn, stored, &chunk, Some(&heads))?;
     }
     Ok(true)
 }
@@ -162,7 +152,7 @@ pub(super) fn write_changes(
 /// Whether appending a chunk of `chunk_len` bytes would leave too many
 /// chunks, or more chunk bytes than the snapshot (compaction then more than
 /// halves what a load parses).
-fn needs_compaction(stored: &Stored, chunk_len: i64) -> bool {
+pub(super) fn needs_compaction(stored: &Stored, chunk_len: i64) -> bool {
     stored.chunk_count + 1 >= MAX_CHUNKS
         || stored.chunk_bytes.saturating_add(chunk_len) > stored.snapshot_bytes
 }
@@ -187,11 +177,13 @@ fn compact(
     Ok(())
 }
 
-fn append(
+/// Appends a chunk that brings the record to `heads`; `None` when the
+/// document was not loaded to compute them (they are read at its next load).
+pub(super) fn append(
     conn: &Connection,
     stored: &Stored,
     chunk: &[u8],
-    heads: &[ChangeHash],
+    heads: Option<&[ChangeHash]>,
 ) -> Result<(), StoreError> {
     let key = stored.id.to_string();
     conn.prepare_cached("INSERT INTO chunks (id, seq, bytes) VALUES (?1, ?2, ?3)")?
@@ -200,12 +192,31 @@ fn append(
         "UPDATE records SET heads = ?2, chunk_count = chunk_count + 1,
          chunk_bytes = chunk_bytes + ?3 WHERE id = ?1",
     )?
-    .execute(params![key, encode_heads(heads), byte_len(chunk)])?;
+    .execute(params![key, heads.map(encode_heads), byte_len(chunk)])?;
     Ok(())
 }
 
+/// A record's stored bytes as they are, snapshot then chunks: a whole
+/// document for `Automerge::load`, read without loading it.
+pub(super) fn raw(conn: &Connection, id: RecordId) -> Result<Option<Vec<u8>>, StoreError> {
+    let key = id.to_string();
+    let snapshot: Option<Vec<u8>> = conn
+        .prepare_cached("SELECT bytes FROM snapshots WHERE id = ?1")?
+        .query_row([&key], |row| row.get(0))
+        .optional()?;
+    let Some(mut bytes) = snapshot else {
+        return Ok(None);
+    };
+    let mut chunks = conn.prepare_cached("SELECT bytes FROM chunks WHERE id = ?1 ORDER BY seq")?;
+    let mut rows = chunks.query([&key])?;
+    while let Some(row) = rows.next()? {
+        bytes.extend_from_slice(row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?);
+    }
+    Ok(Some(bytes))
+}
+
 /// A length as SQLite stores it; no blob comes near 2^63 bytes.
-fn byte_len(bytes: &[u8]) -> i64 {
+pub(super) fn byte_len(bytes: &[u8]) -> i64 {
     i64::try_from(bytes.len()).unwrap_or(i64::MAX)
 }
 

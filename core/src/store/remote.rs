@@ -4,11 +4,18 @@
 //! without loading them when the server sends each one's index row beside
 //! it: loading costs ~180 µs a document, which alone would blow the budget
 //! of 10,000 documents in well under a second (PERFORMANCE.md).
+//!
+//! Changes to a record the device holds with nothing unsent (the echo of
+//! its own push, a reconnect's few changed records) are likewise appended
+//! as a chunk beside the stored bytes without loading the document: the
+//! server then holds exactly what the device holds, which is the state a
+//! record stored unloaded is in. Only a record with unsent local changes
+//! is loaded and merged, to learn which heads the server has.
 
-use automerge::{ActorId, ChangeHash};
+use automerge::{ActorId, Automerge, ChangeHash};
 use rusqlite::Connection;
 
-use super::documents::{self, NewSync, sorted, sorted_heads};
+use super::documents::{self, NewSync, Stored, sorted, sorted_heads};
 use super::{Store, StoreError, index, sync, write_tx};
 use crate::kinds::{AnyRecord, IndexEntry};
 use crate::record::{RecordDoc, RecordError, RecordId};
@@ -30,6 +37,9 @@ pub struct RemoteRecord {
 pub struct RemoteChanges {
     pub id: RecordId,
     pub changes: Vec<u8>,
+    /// The record's index row after these changes, computed by the server.
+    /// With it, a record with nothing unsent takes the changes unloaded.
+    pub entry: Option<IndexEntry>,
 }
 
 /// What [`Store::put_remote_many`] did with a batch.
@@ -100,12 +110,20 @@ fn apply_one(
     remote: &RemoteChanges,
 ) -> Result<RecordId, StoreError> {
     let id = remote.id;
+    let stored = documents::stored(conn, id)?.ok_or(StoreError::NotFound(id))?;
+    if let Some(entry) = remote.entry.as_ref().filter(|entry| entry.id == id)
+        && !sync::is_dirty(conn, id)?
+        && !documents::needs_compaction(&stored, documents::byte_len(&remote.changes))
+    {
+        append_unloaded(conn, &stored, &remote.changes, entry)?;
+        return Ok(id);
+    }
     let local = documents::load(conn, id, actor)?.ok_or(StoreError::NotFound(id))?;
     let synced = sync::read_sync_state(conn, id)?
         .map(|state| state.synced_heads)
         .unwrap_or_default();
     let server_heads = heads_after(&local.doc, &synced, &remote.changes)?;
-    let mut merged = local.doc.clone();
+    let mut merged = local.doc;
     merged.apply_changes(&remote.changes)?;
     let record = AnyRecord::from_doc(merged)?;
     let entry = index::entry_of(conn, &record)?;
@@ -114,6 +132,27 @@ fn apply_one(
     }
     sync::mark_received(conn, id, &server_heads, &sorted_heads(record.doc()))?;
     Ok(id)
+}
+
+/// Appends the server's changes to a record with nothing unsent, as
+/// received: the server now has exactly what the device has, the state of
+/// a record stored unloaded (heads read at its next load). The bytes are
+/// parsed on their own first, so what is stored is Automerge changes.
+fn append_unloaded(
+    conn: &Connection,
+    stored: &Stored,
+    changes: &[u8],
+    entry: &IndexEntry,
+) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    Automerge::new()
+        .load_incremental(changes)
+        .map_err(|err| RecordError::Malformed(format!("changes from the server: {err}")))?;
+    documents::append(conn, stored, changes, None)?;
+    sync::mark_received_unloaded(conn, stored.id)?;
+    index::put(conn, entry)
 }
 
 /// The heads the server has once it sent `changes`: what it had (`synced`)

@@ -34,12 +34,24 @@ pub struct SyncState {
 
 impl Store {
     /// The changes of every dirty record, read in one snapshot of the file.
+    ///
+    /// A record the server has never had goes as its stored bytes, whole,
+    /// without loading it: the common case of records made offline.
     pub fn pending_changes(&self) -> Result<Vec<PendingChange>, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         let mut pending = Vec::new();
-        for (id, synced) in dirty_records(&tx)? {
-            let doc = documents::read(&tx, id)?.ok_or(StoreError::NotFound(id))?;
-            pending.extend(pending_change(id, &doc, synced));
+        for dirty in dirty_records(&tx)? {
+            let id = dirty.id;
+            match dirty.heads {
+                Some(heads) if dirty.synced.is_empty() => {
+                    let changes = documents::raw(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+                    pending.push(PendingChange { id, heads, changes });
+                }
+                _ => {
+                    let doc = documents::read(&tx, id)?.ok_or(StoreError::NotFound(id))?;
+                    pending.extend(pending_change(id, &doc, dirty.synced));
+                }
+            }
         }
         Ok(pending)
     }
@@ -151,17 +163,39 @@ pub(super) fn read_sync_state(
     }))
 }
 
-fn dirty_records(conn: &Connection) -> Result<Vec<(RecordId, Vec<ChangeHash>)>, StoreError> {
-    let mut statement = conn.prepare_cached("SELECT id, synced_heads FROM records WHERE dirty")?;
+/// A dirty record: the heads of its stored bytes (when known) and those
+/// the server has.
+struct Dirty {
+    id: RecordId,
+    heads: Option<Vec<ChangeHash>>,
+    synced: Vec<ChangeHash>,
+}
+
+fn dirty_records(conn: &Connection) -> Result<Vec<Dirty>, StoreError> {
+    let mut statement =
+        conn.prepare_cached("SELECT id, heads, synced_heads FROM records WHERE dirty")?;
     let mut rows = statement.query([])?;
     let mut dirty = Vec::new();
     while let Some(row) = rows.next()? {
         let id: String = row.get(0)?;
-        let id = id.parse().map_err(StoreError::Corrupt)?;
-        let synced: Option<Vec<u8>> = row.get(1)?;
-        dirty.push((id, decode_heads(&synced.unwrap_or_default())?));
+        let heads: Option<Vec<u8>> = row.get(1)?;
+        let synced: Option<Vec<u8>> = row.get(2)?;
+        dirty.push(Dirty {
+            id: id.parse().map_err(StoreError::Corrupt)?,
+            heads: heads.as_deref().map(decode_heads).transpose()?,
+            synced: decode_heads(&synced.unwrap_or_default())?,
+        });
     }
     Ok(dirty)
+}
+
+/// Whether a record has changes the server may lack.
+pub(super) fn is_dirty(conn: &Connection, id: RecordId) -> Result<bool, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT dirty FROM records WHERE id = ?1")?
+        .query_row([id.to_string()], |row| row.get(0))
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// What the server lacks of `doc`, given the heads it has. Heads this
@@ -213,5 +247,13 @@ pub(super) fn mark_received(
             encode_heads(server_heads),
             server_heads != local_heads
         ])?;
+    Ok(())
+}
+
+/// After appending the server's changes to a clean record unloaded: the
+/// server has exactly what the device has (see [`read_sync_state`]).
+pub(super) fn mark_received_unloaded(conn: &Connection, id: RecordId) -> Result<(), StoreError> {
+    conn.prepare_cached("UPDATE records SET synced_heads = NULL, dirty = 0 WHERE id = ?1")?
+        .execute([id.to_string()])?;
     Ok(())
 }

@@ -575,3 +575,114 @@ fn a_bulk_row_naming_the_wrong_record_is_caught_at_load() {
     let err = store.load(wrong).expect_err("mismatch");
     assert!(matches!(err, StoreError::Corrupt(_)), "{err}");
 }
+
+#[test]
+fn a_record_never_synced_goes_up_whole_with_its_chunks() {
+    let mut store = Store::open_in_memory().expect("open");
+    let id = insert_sheet(&mut store, "estate-1", "漏水");
+    dispatch(&mut store, id, 2);
+    note(&mut store, id, 3);
+    assert!(
+        stored(&store, id).chunk_count > 0,
+        "chunks beside the snapshot"
+    );
+    let pending = store.pending_changes().expect("pending");
+    assert_eq!(pending.len(), 1);
+    let server = RecordDoc::load(&pending[0].changes).expect("a whole document");
+    let local = loaded_sheet(&store, id);
+    assert_eq!(server.heads(), local.doc().heads());
+    assert_eq!(pending[0].heads, documents::sorted(local.doc().heads()));
+}
+
+/// A record synced once, and the server's copy of it with a dispatch the
+/// device does not have yet.
+fn synced_sheet_and_server_dispatch(store: &mut Store) -> (RecordId, RecordDoc, Vec<u8>) {
+    let id = insert_sheet(store, "estate-1", "漏水");
+    let pending = store.pending_changes().expect("pending");
+    store.mark_synced(id, &pending[0].heads).expect("synced");
+    let mut server = loaded_sheet(store, id);
+    server.doc_mut().set_actor(automerge::ActorId::random());
+    let before = server.doc().heads();
+    server
+        .dispatch(&desk(), at(2), "wang.tech")
+        .expect("dispatch");
+    let changes = server.doc().save_after(&before);
+    (id, server.into_doc(), changes)
+}
+
+fn server_entry(doc: &RecordDoc) -> IndexEntry {
+    AnyRecord::from_doc(doc.clone())
+        .expect("a record")
+        .index_entry(chrono_tz::Asia::Shanghai)
+}
+
+#[test]
+fn changes_to_a_clean_record_are_stored_without_loading_it() {
+    let mut store = Store::open_in_memory().expect("open");
+    let (id, server, changes) = synced_sheet_and_server_dispatch(&mut store);
+    let remote = RemoteChanges {
+        id,
+        changes,
+        entry: Some(server_entry(&server)),
+    };
+    let batch = store.apply_remote_changes(&[remote]).expect("apply");
+    assert_eq!(batch.stored, vec![id]);
+    assert_eq!(stored(&store, id).heads, None, "appended unloaded");
+    let entry = store.get_entry(id).expect("entry").expect("row");
+    assert_eq!(
+        entry.assignee.as_deref(),
+        Some("wang.tech"),
+        "the server's row"
+    );
+    let local = loaded_sheet(&store, id);
+    assert_eq!(local.view().state, RepairState::Dispatched);
+    assert_eq!(local.doc().heads(), server.heads());
+    let state = store.sync_state(id).expect("state").expect("stored");
+    assert!(!state.dirty);
+    assert_eq!(state.synced_heads, documents::sorted(server.heads()));
+    assert!(store.pending_changes().expect("pending").is_empty());
+
+    // A later edit sends only itself, and it applies on the server's copy.
+    note(&mut store, id, 3);
+    let pending = store.pending_changes().expect("pending");
+    let mut server = server;
+    server.apply_changes(&pending[0].changes).expect("apply");
+    assert_eq!(server.heads(), loaded_sheet(&store, id).doc().heads());
+}
+
+#[test]
+fn changes_to_a_record_with_unsent_edits_are_merged() {
+    let mut store = Store::open_in_memory().expect("open");
+    let (id, server, changes) = synced_sheet_and_server_dispatch(&mut store);
+    note(&mut store, id, 3);
+    let remote = RemoteChanges {
+        id,
+        changes,
+        entry: Some(server_entry(&server)),
+    };
+    store.apply_remote_changes(&[remote]).expect("apply");
+    let local = loaded_sheet(&store, id);
+    let view = local.view();
+    assert_eq!(view.state, RepairState::Dispatched, "the server's event");
+    assert_eq!(view.notes.len(), 1, "the phone's unsent note");
+    let state = store.sync_state(id).expect("state").expect("stored");
+    assert!(state.dirty, "the note is still owed");
+    assert_eq!(state.synced_heads, documents::sorted(server.heads()));
+}
+
+#[test]
+fn changes_that_are_not_automerge_are_refused_and_store_nothing() {
+    let mut store = Store::open_in_memory().expect("open");
+    let (id, server, _) = synced_sheet_and_server_dispatch(&mut store);
+    let before = stored(&store, id);
+    let remote = RemoteChanges {
+        id,
+        changes: b"not automerge".to_vec(),
+        entry: Some(server_entry(&server)),
+    };
+    let batch = store.apply_remote_changes(&[remote]).expect("apply");
+    assert!(batch.stored.is_empty());
+    assert_eq!(batch.refused.len(), 1);
+    assert_eq!(stored(&store, id).chunk_count, before.chunk_count);
+    assert_eq!(loaded_sheet(&store, id).view().state, RepairState::Reported);
+}

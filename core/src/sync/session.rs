@@ -188,6 +188,7 @@ impl SyncSession {
                 Some(RemoteChanges {
                     id: record.id.parse().ok()?,
                     changes: record.bytes.into_vec(),
+                    entry: Some(record.index),
                 })
             })
             .collect();

@@ -45,8 +45,9 @@ impl SqliteStorage {
             StorageError::Backend(format!("cannot create {}: {err}", dir.display()))
         })?;
         let path = dir.join(DB_FILE);
-        let mut writer = open_connection(&path)?;
-        schema::migrate(&mut writer)?;
+        let writer = open_connection(&path)
+            .and_then(|mut conn| schema::migrate(&mut conn).map(|()| conn))
+            .map_err(|err| cannot_open(&path, err))?;
         Ok(SqliteStorage {
             path,
             writer: Mutex::new(writer),
@@ -85,6 +86,29 @@ impl SqliteStorage {
         }
         result
     }
+}
+
+/// Names the file, and the usual cause when it is one: a data directory
+/// the server may not write to (SQLite needs to create its `-wal` and
+/// `-shm` files beside the database even to read it).
+fn cannot_open(path: &Path, err: StorageError) -> StorageError {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let probe = dir.join(".stairwell-write-check");
+    let writable = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+    let reason = match err {
+        StorageError::Backend(reason) => reason,
+        other => other.to_string(),
+    };
+    let hint = if writable {
+        String::new()
+    } else {
+        format!(
+            "; the data directory {} is not writable (read-only, full, or owned by another user)",
+            dir.display()
+        )
+    };
+    StorageError::Backend(format!("cannot open {}: {reason}{hint}", path.display()))
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StorageError> {

@@ -180,12 +180,8 @@ impl Server {
 
     /// Sends SIGTERM and waits for the process to end.
     pub fn stop(mut self) -> ExitStatus {
-        let pid = self.child.id().to_string();
-        let killed = Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill");
-        assert!(killed.success());
+        let pid = rustix::process::Pid::from_child(&self.child);
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
         self.child.wait().expect("wait")
     }
 }

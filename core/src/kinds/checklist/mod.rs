@@ -62,17 +62,19 @@ impl Checklist {
 
     /// The checklist's current state, folded from its history and fields.
     pub fn view(&self) -> ChecklistView {
-        let events = self.doc.events();
-        let items = events
-            .iter()
-            .find_map(|event| match &event.body {
-                ChecklistEvent::Started { plan, .. } => Some(plan.items.as_slice()),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let answers = answers::read_answers(&self.doc, items);
-        let meters = answers::read_meters(&self.doc);
-        ChecklistView::fold(&events, answers, meters, self.doc.conflicts())
+        self.doc.memoized("view", || {
+            let events = self.doc.events();
+            let items = events
+                .iter()
+                .find_map(|event| match &event.body {
+                    ChecklistEvent::Started { plan, .. } => Some(plan.items.as_slice()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            let answers = answers::read_answers(&self.doc, items);
+            let meters = answers::read_meters(&self.doc);
+            ChecklistView::fold(&events, answers, meters, self.doc.conflicts())
+        })
     }
 
     /// Answers (or corrects the answer to) an item.

@@ -77,12 +77,14 @@ impl ChecklistTemplate {
 
     /// The template's current version, folded from its history.
     pub fn view(&self) -> ChecklistTemplateView {
-        let name = self
-            .doc
-            .field(NAME)
-            .map(|field| field.value)
-            .unwrap_or_default();
-        ChecklistTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+        self.doc.memoized("view", || {
+            let name = self
+                .doc
+                .field(NAME)
+                .map(|field| field.value)
+                .unwrap_or_default();
+            ChecklistTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+        })
     }
 
     /// Makes a new version of the item list.

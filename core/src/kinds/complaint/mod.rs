@@ -71,11 +71,13 @@ impl Complaint {
 
     /// The case's current state, folded from its history.
     pub fn view(&self) -> ComplaintView {
-        ComplaintView::fold(
-            Intake::read(&self.doc),
-            &self.doc.events(),
-            self.doc.conflicts(),
-        )
+        self.doc.memoized("view", || {
+            ComplaintView::fold(
+                Intake::read(&self.doc),
+                &self.doc.events(),
+                self.doc.conflicts(),
+            )
+        })
     }
 
     /// Sends the case to the responsible department, and to a person in it

@@ -51,8 +51,10 @@ impl DutyLog {
 
     /// The log as it reads now, folded from its history.
     pub fn view(&self) -> DutyLogView {
-        let header = self.doc.header();
-        DutyLogView::fold(&header.estate, header.created_at, &self.doc.events())
+        self.doc.memoized("view", || {
+            let header = self.doc.header();
+            DutyLogView::fold(&header.estate, header.created_at, &self.doc.events())
+        })
     }
 
     /// Writes a line in the log; returns its entry id.

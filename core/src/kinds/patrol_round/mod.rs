@@ -59,7 +59,8 @@ impl PatrolRound {
 
     /// The round's current state, folded from its history.
     pub fn view(&self) -> PatrolRoundView {
-        PatrolRoundView::fold(&self.doc.events())
+        self.doc
+            .memoized("view", || PatrolRoundView::fold(&self.doc.events()))
     }
 
     /// Signs in at the checkpoint whose tag reads `code`. Any planned

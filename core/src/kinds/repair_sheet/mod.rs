@@ -69,11 +69,13 @@ impl RepairSheet {
 
     /// The sheet's current state, folded from its history.
     pub fn view(&self) -> RepairSheetView {
-        RepairSheetView::fold(
-            Intake::read(&self.doc),
-            &self.doc.events(),
-            self.doc.conflicts(),
-        )
+        self.doc.memoized("view", || {
+            RepairSheetView::fold(
+                Intake::read(&self.doc),
+                &self.doc.events(),
+                self.doc.conflicts(),
+            )
+        })
     }
 
     /// Assigns (or reassigns) the technician.

@@ -69,12 +69,14 @@ impl RouteTemplate {
 
     /// The route's current version, folded from its history.
     pub fn view(&self) -> RouteTemplateView {
-        let name = self
-            .doc
-            .field(NAME)
-            .map(|field| field.value)
-            .unwrap_or_default();
-        RouteTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+        self.doc.memoized("view", || {
+            let name = self
+                .doc
+                .field(NAME)
+                .map(|field| field.value)
+                .unwrap_or_default();
+            RouteTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+        })
     }
 
     /// Makes a new version of the checkpoint list.

@@ -1,0 +1,151 @@
+//! A server and its devices for one scenario, in a temporary folder on the
+//! disk the bench uses (not `/dev/shm` as the tests: a benchmark pays the
+//! fsyncs a phone and a server pay). Estates, users and devices are set up
+//! through the real `stairwell admin` command line, as in the tests.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use stairwell_core::record::Role;
+use tempfile::TempDir;
+
+use crate::device::Device;
+use crate::server::{Server, add_estate, add_user, issue};
+
+/// A server on a temporary data directory, with its estates.
+#[derive(Debug)]
+pub struct BenchSite {
+    pub server: Server,
+    dir: TempDir,
+    devices: usize,
+}
+
+impl BenchSite {
+    /// Creates `estates` (all in Asia/Shanghai) and starts the server with
+    /// `args` beside `--data` and `--listen`.
+    pub fn new(tmp: &Path, estates: &[&str], args: &[&str]) -> BenchSite {
+        let dir = tempfile::Builder::new()
+            .prefix("stairwell-bench-")
+            .tempdir_in(tmp)
+            .expect("a temporary folder for the bench");
+        let data = dir.path().join("data");
+        for estate in estates {
+            add_estate(&data, estate, estate);
+        }
+        let server = Server::start(&data, args);
+        BenchSite {
+            server,
+            dir,
+            devices: 0,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn data(&self) -> &Path {
+        self.server.data()
+    }
+
+    pub fn url(&self) -> &str {
+        self.server.url()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.server.pid().expect("the server is running")
+    }
+
+    pub fn add_user(&self, id: &str, role: Role, estates: &[&str]) {
+        add_user(self.data(), id, role, estates);
+    }
+
+    /// Issues a token for `user` (the admin command line) and enrolls a new
+    /// store file with it.
+    pub fn device(&mut self, user: &str) -> Device {
+        let issued = issue(self.data(), user);
+        self.devices += 1;
+        let path = self
+            .dir()
+            .join(format!("device-{}-{}.db", self.devices, issued.device_id));
+        Device::enroll(&path, self.url(), &issued.token).expect("enroll a device")
+    }
+
+    /// A token for `user` without a store (for raw protocol seeding).
+    pub fn token(&self, user: &str) -> String {
+        issue(self.data(), user).token
+    }
+
+    /// SIGTERM, then starts the server again; returns how long the start
+    /// took until it listened.
+    pub fn restart(&mut self) -> Duration {
+        self.server.stop();
+        let started = Instant::now();
+        self.server.restart();
+        started.elapsed()
+    }
+}
+
+/// Makes sure the `stairwell-e2e` binary (the server's own `main.rs`,
+/// built by this package) sits next to the bench and is not older than it.
+/// `cargo run --bin bench` builds only the bench, so the bench builds the
+/// server itself with the same cargo, profile and target folder. Cargo has
+/// handed over to the bench by then (it `exec`s the program it runs), so
+/// this takes no lock that `cargo run` still holds.
+pub fn ensure_server_binary() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().map_err(|err| format!("the bench's own path: {err}"))?;
+    let dir = exe
+        .parent()
+        .ok_or("the bench binary has no folder")?
+        .to_owned();
+    let server = dir.join(format!("stairwell-e2e{}", std::env::consts::EXE_SUFFIX));
+    let modified = |path: &Path| {
+        std::fs::metadata(path)
+            .and_then(|meta| meta.modified())
+            .ok()
+    };
+    let fresh = match (modified(&server), modified(&exe)) {
+        (Some(server), Some(bench)) => server >= bench,
+        _ => false,
+    };
+    if fresh {
+        return Ok(server);
+    }
+    let profile = dir
+        .file_name()
+        .and_then(|name| name.to_str())
+        .unwrap_or("debug")
+        .to_owned();
+    let target_dir = dir.parent().ok_or("no target folder above the bench")?;
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml");
+    let mut command = Command::new(cargo);
+    command
+        .arg("build")
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(target_dir)
+        .args(["-p", "stairwell-tests", "--bin", "stairwell-e2e"]);
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            command.arg("--release");
+        }
+        other => {
+            command.args(["--profile", other]);
+        }
+    }
+    eprintln!("bench: building the server binary: {command:?}");
+    let status = command
+        .status()
+        .map_err(|err| format!("cannot run {command:?}: {err}"))?;
+    if !status.success() || !server.is_file() {
+        return Err(format!(
+            "building the server failed ({status}); build it with \
+             `cargo build --release -p stairwell-tests --bin stairwell-e2e`"
+        ));
+    }
+    Ok(server)
+}
