@@ -1,12 +1,12 @@
 //! Patrol coverage (`/coverage?estate=E&week=YYYY-MM-DD`): the building ×
 //! floor grid of the local week (Monday to Monday) against the
 //! twice-a-week rule, read from the `patrol_visits` read model
-//! ([`crate::read_models::coverage_grid`]); then the week's rounds that
-//! missed checkpoints or went out of the planned order, and findings past
-//! their reporting deadline (2 h for facility damage, 1 h for a plant-room
-//! lock...) with no repair sheet opened for them. Those two come from the
-//! rounds themselves: the rounds touched this week are the index rows
-//! updated since the week began, and their documents are read.
+//! ([`crate::read_models::coverage_grid`]); then the rounds started in the
+//! week that missed checkpoints or went out of the planned order, and the
+//! week's findings past their reporting deadline (2 h for facility damage,
+//! 1 h for a plant-room lock...) with no repair sheet opened for them, read
+//! from the `patrol_rounds` and `patrol_findings` read models
+//! ([`crate::read_models::patrol_exceptions`]). No round document is loaded.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,14 +15,11 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
-use stairwell_core::kinds::AnyRecord;
 use stairwell_core::rules::RuleId;
 use stairwell_core::rules::local_time::local_date;
-use stairwell_core::rules::patrol::finding_report_deadline;
 
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use super::store::IndexQuery;
 use crate::app::AppState;
 use crate::read_models::{self, CoverageGrid};
 
@@ -32,28 +29,6 @@ pub struct CoverageQuery {
     pub estate: String,
     #[serde(default)]
     pub week: String,
-}
-
-/// A round with something wrong, as the page lists it.
-#[derive(Debug)]
-struct RoundIssue {
-    id: String,
-    route: String,
-    officer: String,
-    started: chrono::DateTime<chrono::Utc>,
-    missed: Vec<String>,
-    out_of_order: Vec<String>,
-}
-
-#[derive(Debug)]
-struct LateFinding {
-    round: String,
-    description: String,
-    category: String,
-    location: String,
-    at: chrono::DateTime<chrono::Utc>,
-    due: chrono::DateTime<chrono::Utc>,
-    rule: RuleId,
 }
 
 /// `GET /coverage`.
@@ -82,69 +57,15 @@ async fn render(
     };
     let now = ctx.now;
     let found_estate = estate.clone();
-    let (grid, rounds, findings, round_count) = blocking(state, move |storage| {
-        let grid = read_models::coverage_grid(storage.read_models(), &found_estate, day)?;
-        let estates = [found_estate.id.clone()];
-        let entries = storage.console().index_rows(&IndexQuery {
-            estates: &estates,
-            kinds: &["patrol_round"],
-            open_only: false,
-            updated_since: Some(grid.from),
-        })?;
-        let mut rounds = Vec::new();
-        let mut findings = Vec::new();
-        let mut count = 0;
-        for entry in entries {
-            let id = entry.id.to_string();
-            let Some(stored) = storage.load_record(&id)? else {
-                continue;
-            };
-            let Ok(AnyRecord::PatrolRound(round)) = AnyRecord::load(&stored.bytes) else {
-                continue;
-            };
-            let view = round.view();
-            if view.started_at >= grid.to {
-                continue;
-            }
-            count += 1;
-            let missed: Vec<String> = view.missed().iter().map(|c| c.code.clone()).collect();
-            let out_of_order: Vec<String> =
-                view.out_of_order().iter().map(|v| v.code.clone()).collect();
-            if !missed.is_empty() || !out_of_order.is_empty() {
-                rounds.push(RoundIssue {
-                    id: id.clone(),
-                    route: view.route_name.clone(),
-                    officer: view.officer.clone(),
-                    started: view.started_at,
-                    missed,
-                    out_of_order,
-                });
-            }
-            for finding in &view.findings {
-                let Some(deadline) = finding_report_deadline(finding.report.category, finding.at)
-                else {
-                    continue;
-                };
-                if finding.repairs.is_empty() && deadline.is_overdue_at(now) {
-                    findings.push(LateFinding {
-                        round: id.clone(),
-                        description: finding.report.description.clone(),
-                        category: serde_json::to_value(finding.report.category)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default(),
-                        location: finding.report.location.describe(),
-                        at: finding.at,
-                        due: deadline.due,
-                        rule: deadline.rule,
-                    });
-                }
-            }
-        }
-        findings.sort_by_key(|finding| finding.due);
-        Ok((grid, rounds, findings, count))
+    let (grid, exceptions) = blocking(state, move |storage| {
+        let models = storage.read_models();
+        let grid = read_models::coverage_grid(models, &found_estate, day)?;
+        let exceptions = read_models::patrol_exceptions(models, &found_estate, day, now)?;
+        Ok((grid, exceptions))
     })
     .await?;
+    let rounds = &exceptions.round_issues;
+    let findings = &exceptions.late_findings;
 
     let tz = estate.tz;
     let mut out = format!(
@@ -181,7 +102,7 @@ async fn render(
         esc(ctx.t("coverage.rounds")),
         esc(&ctx.lang.tf(
             "coverage.rounds_summary",
-            &[&round_count.to_string(), &rounds.len().to_string()]
+            &[&exceptions.rounds.to_string(), &rounds.len().to_string()]
         ))
     ));
     if !rounds.is_empty() {
@@ -194,12 +115,12 @@ async fn render(
             esc(ctx.t("coverage.missed")),
             esc(ctx.t("coverage.out_of_order")),
         ));
-        for round in &rounds {
+        for round in rounds {
             out.push_str(&format!(
                 "<tr><td><a href=\"/records/{}\">{}</a></td><td>{}</td><td>{}</td>\
                  <td class=\"bad\">{}</td><td class=\"bad\">{}</td></tr>",
-                round.id,
-                esc(&html::time(round.started, tz)),
+                round.record_id,
+                esc(&html::time(round.started_at, tz)),
                 esc(&round.route),
                 esc(&round.officer),
                 esc(&round.missed.join(", ")),
@@ -229,20 +150,24 @@ async fn render(
             esc(ctx.t("col.time_left")),
             esc(ctx.t("col.rule")),
         ));
-        for finding in &findings {
-            let (left, _) = html::time_left(ctx.lang, finding.due, now);
+        for finding in findings {
+            let due = finding.due.unwrap_or(finding.found_at);
+            let (left, _) = html::time_left(ctx.lang, due, now);
             out.push_str(&format!(
                 "<tr class=\"late\"><td><a href=\"/records/{}\">{}</a></td><td>{} \
                  <span class=\"tag\">{}</span></td><td>{}</td><td>{}</td>\
                  <td class=\"late-mark\">{}</td><td>{}</td></tr>",
-                finding.round,
-                esc(&html::time(finding.at, tz)),
+                finding.record_id,
+                esc(&html::time(finding.found_at, tz)),
                 esc(&finding.description),
                 esc(&html::vocab(ctx.lang, &finding.category)),
                 esc(&finding.location),
-                esc(&html::time(finding.due, tz)),
+                esc(&html::time(due, tz)),
                 esc(&left),
-                esc(&html::rule(ctx.lang, finding.rule.code())),
+                esc(&html::rule(
+                    ctx.lang,
+                    finding.due_rule.as_deref().unwrap_or("")
+                )),
             ));
         }
         out.push_str("</tbody></table>");

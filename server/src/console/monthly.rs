@@ -3,13 +3,14 @@
 //! callback shares, each a table with an SVG chart, and each table as CSV
 //! (`/monthly/{timeliness|repairs|callbacks}/export.csv?estate=E&month=M`).
 //!
-//! Complaint timeliness and callback shares are the read models'
-//! ([`crate::read_models::monthly_rates`]). The repair tiers are not in a
-//! read model yet: they are counted here from the sheets reported in the
-//! month (the index rows updated since the month began, their documents
-//! read), each against its urgency tier's deadline [DOMAIN §2.5]: on time
-//! when the technician arrived (or the job ended) by it, late when after
-//! it or still not done past it, pending while still in time.
+//! Every figure is read from the read models, never from the documents:
+//! complaint timeliness and callback shares from
+//! [`crate::read_models::monthly_rates`], the repair tiers from the
+//! `repair_timeliness` rows of the sheets reported in the month
+//! ([`crate::read_models::repair_tiers`]), each sheet against its urgency
+//! tier's deadline [DOMAIN §2.5]: on time when the technician arrived (or
+//! the job ended) by it, late when after it or still not done past it,
+//! pending while still in time.
 //!
 //! CSV headers are stable snake_case names, not translated, so scripts can
 //! read every export the same way.
@@ -19,21 +20,16 @@ use std::sync::Arc;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use stairwell_core::kinds::AnyRecord;
-use stairwell_core::rules::rates::{month_bounds, month_of};
-use stairwell_core::rules::repair::urgency_deadline;
-use stairwell_core::rules::{RuleId, Urgency};
+use stairwell_core::rules::rates::month_of;
 
 use super::callbacks::{percent, rates_table};
 use super::chart::{self, Bar};
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use super::store::IndexQuery;
 use crate::app::AppState;
-use crate::read_models::{self, MonthlyReport, TimelinessCounts};
-use crate::storage::{Estate, Storage};
+use crate::read_models::{self, MonthlyReport, TierRates, TimelinessCounts};
+use crate::storage::Estate;
 
 /// The exportable tables.
 pub const TABLES: [&str; 3] = ["timeliness", "repairs", "callbacks"];
@@ -44,33 +40,6 @@ pub struct MonthlyQuery {
     pub estate: String,
     #[serde(default)]
     pub month: String,
-}
-
-/// One urgency tier's sheets in a month.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TierRates {
-    pub urgency: Urgency,
-    pub rule: RuleId,
-    pub sheets: u32,
-    pub on_time: u32,
-    pub late: u32,
-    pub pending: u32,
-}
-
-impl TierRates {
-    /// On time / judged (on time + late); none before anything is judged.
-    pub fn percent(&self) -> Option<f64> {
-        let judged = self.on_time + self.late;
-        (judged > 0).then(|| f64::from(self.on_time) * 100.0 / f64::from(judged))
-    }
-
-    pub fn code(&self) -> &'static str {
-        match self.urgency {
-            Urgency::ExtraUrgent => "extra_urgent",
-            Urgency::Urgent => "urgent",
-            Urgency::Normal => "normal",
-        }
-    }
 }
 
 /// Everything the page and its exports show.
@@ -86,75 +55,6 @@ fn parse_month(text: &str) -> Option<(i32, u32)> {
     let year: i32 = year.parse().ok()?;
     let month: u32 = month.parse().ok()?;
     ((1..=12).contains(&month) && year.to_string().len() == 4).then_some((year, month))
-}
-
-/// The repair tiers of the sheets reported in `[from, to)`.
-pub fn repair_tiers(
-    storage: &dyn Storage,
-    estate: &Estate,
-    (from, to): (DateTime<Utc>, DateTime<Utc>),
-    now: DateTime<Utc>,
-) -> Result<Vec<TierRates>, PageError> {
-    let mut tiers: Vec<TierRates> = [
-        (Urgency::ExtraUrgent, RuleId::RepairExtraUrgentHandled),
-        (Urgency::Urgent, RuleId::RepairUrgentHandled),
-        (Urgency::Normal, RuleId::RepairNormalHandled),
-    ]
-    .into_iter()
-    .map(|(urgency, rule)| TierRates {
-        urgency,
-        rule,
-        sheets: 0,
-        on_time: 0,
-        late: 0,
-        pending: 0,
-    })
-    .collect();
-    let estates = [estate.id.clone()];
-    let entries = storage.console().index_rows(&IndexQuery {
-        estates: &estates,
-        kinds: &["repair_sheet"],
-        open_only: false,
-        updated_since: Some(from),
-    })?;
-    for entry in entries {
-        let Some(stored) = storage.load_record(&entry.id.to_string())? else {
-            continue;
-        };
-        let Ok(AnyRecord::RepairSheet(sheet)) = AnyRecord::load(&stored.bytes) else {
-            continue;
-        };
-        let view = sheet.view();
-        if view.reported_at < from || view.reported_at >= to {
-            continue;
-        }
-        let intake = &view.intake;
-        let deadline = urgency_deadline(
-            intake.urgency,
-            view.reported_at,
-            intake.appointment,
-            estate.tz,
-        );
-        let done = [
-            view.arrived_at,
-            view.completion.as_ref().map(|done| done.at),
-            view.declined.as_ref().map(|declined| declined.at),
-        ]
-        .into_iter()
-        .flatten()
-        .min();
-        let Some(tier) = tiers.iter_mut().find(|tier| tier.urgency == intake.urgency) else {
-            continue;
-        };
-        tier.sheets += 1;
-        match done {
-            Some(done) if deadline.is_met_by(done) => tier.on_time += 1,
-            Some(_) => tier.late += 1,
-            None if deadline.is_overdue_at(now) => tier.late += 1,
-            None => tier.pending += 1,
-        }
-    }
-    Ok(tiers)
 }
 
 async fn report(
@@ -173,9 +73,7 @@ async fn report(
     blocking(state, move |storage| {
         let rates = read_models::monthly_rates(storage.read_models(), &estate, month, now)?
             .ok_or_else(|| PageError::BadRequest("no such month".into()))?;
-        let bounds = month_bounds(month.0, month.1, estate.tz)
-            .ok_or_else(|| PageError::BadRequest("no such month".into()))?;
-        let tiers = repair_tiers(storage, &estate, bounds, now)?;
+        let tiers = read_models::repair_tiers(storage.read_models(), &estate, month, now)?;
         Ok(Report {
             estate,
             rates,
@@ -464,6 +362,7 @@ pub async fn export(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use stairwell_core::rules::{RuleId, Urgency};
 
     #[test]
     fn months_parse_strictly() {

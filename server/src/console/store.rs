@@ -36,8 +36,6 @@ pub struct IndexQuery<'a> {
     pub kinds: &'a [&'a str],
     /// Only records still waiting for someone.
     pub open_only: bool,
-    /// Only records whose latest event is at or after this instant.
-    pub updated_since: Option<DateTime<Utc>>,
 }
 
 /// The console's storage needs. Every method is blocking.
@@ -205,17 +203,10 @@ impl ConsoleStore for SqliteStorage {
             if query.open_only {
                 sql.push_str(" AND open = 1");
             }
-            let since = query.updated_since.map(millis);
-            if since.is_some() {
-                sql.push_str(" AND updated_at >= ?");
-            }
             sql.push_str(" ORDER BY due IS NULL, due, updated_at DESC");
             let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
             values.extend(query.estates.iter().map(|e| e as &dyn rusqlite::ToSql));
             values.extend(query.kinds.iter().map(|k| k as &dyn rusqlite::ToSql));
-            if let Some(since) = &since {
-                values.push(since);
-            }
             let mut stmt = conn.prepare(&sql)?;
             let rows = stmt.query_map(values.as_slice(), |row| {
                 Ok((

@@ -77,7 +77,6 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
             estates: &estates,
             kinds: &["repair_sheet", "complaint"],
             open_only: true,
-            updated_since: None,
         })?;
         let mut rows = Vec::with_capacity(entries.len());
         for entry in entries {

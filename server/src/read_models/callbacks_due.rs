@@ -17,7 +17,7 @@ use stairwell_core::kinds::repair_sheet::RepairSheet;
 use stairwell_core::rules::CallbackOccasion;
 use stairwell_core::rules::callbacks::callback_deadline;
 
-use super::{from_nanos, nanos};
+use super::{code, from_nanos, nanos, parse};
 
 /// One case waiting for (or having had) its callbacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,23 +114,6 @@ pub fn of_complaint(complaint: &Complaint, tz: Tz) -> Option<CallbackCase> {
 
 fn count<T>(items: &[T]) -> u32 {
     u32::try_from(items.len()).unwrap_or(u32::MAX)
-}
-
-fn code<T: Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(code)) => code,
-        _ => String::new(),
-    }
-}
-
-fn parse<T: serde::de::DeserializeOwned>(column: usize, code: &str) -> rusqlite::Result<T> {
-    serde_json::from_value(serde_json::Value::String(code.to_owned())).map_err(|err| {
-        rusqlite::Error::FromSqlConversionFailure(
-            column,
-            rusqlite::types::Type::Text,
-            Box::new(err),
-        )
-    })
 }
 
 pub(crate) fn delete(conn: &Connection, record_id: &str) -> rusqlite::Result<()> {

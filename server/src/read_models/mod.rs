@@ -7,7 +7,12 @@
 //! - [`callbacks_due`]: every completed repair and handled complaint with
 //!   its callback due time and whether it was called back and settled;
 //! - [`complaint_timeliness`]: every complaint and help request, whether it
-//!   was handled on time and the month it counts in.
+//!   was handled on time and the month it counts in;
+//! - [`repair_timeliness`]: every repair sheet against its urgency tier's
+//!   deadline, and the month it was reported in;
+//! - [`patrol_rounds`]: every round with the checkpoints it missed or took
+//!   out of order (`patrol_rounds`), and every finding with its reporting
+//!   deadline and the repair sheets opened for it (`patrol_findings`).
 //!
 //! The writer derives a record's [`ModelRows`] beside its index row and
 //! storage replaces the record's rows in the same transaction as the change
@@ -23,7 +28,9 @@
 
 pub mod callbacks_due;
 pub mod complaint_timeliness;
+pub mod patrol_rounds;
 pub mod patrol_visits;
+pub mod repair_timeliness;
 mod sqlite;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,7 +43,9 @@ use stairwell_core::rules::{CallbackOccasion, RateReport};
 
 pub use callbacks_due::{CallbackCase, CallbackFilter};
 pub use complaint_timeliness::ComplaintTiming;
+pub use patrol_rounds::{PatrolFinding, RoundSummary};
 pub use patrol_visits::{CoverageGrid, PatrolVisit, PlannedPlace};
+pub use repair_timeliness::{RepairTiming, TierRates};
 
 use crate::storage::{Estate, StorageError};
 
@@ -47,6 +56,9 @@ pub struct ModelRows {
     pub patrol_places: Vec<PlannedPlace>,
     pub callback: Option<CallbackCase>,
     pub complaint: Option<ComplaintTiming>,
+    pub repair: Option<RepairTiming>,
+    pub patrol_round: Option<RoundSummary>,
+    pub patrol_findings: Vec<PatrolFinding>,
 }
 
 impl ModelRows {
@@ -54,9 +66,16 @@ impl ModelRows {
     pub fn derive(record: &AnyRecord, tz: Tz) -> ModelRows {
         let mut rows = ModelRows::default();
         match record {
-            AnyRecord::PatrolRound(round) => rows.patrol_visits = patrol_visits::visits_of(round),
+            AnyRecord::PatrolRound(round) => {
+                rows.patrol_visits = patrol_visits::visits_of(round);
+                rows.patrol_round = Some(patrol_rounds::round_of(round));
+                rows.patrol_findings = patrol_rounds::findings_of(round);
+            }
             AnyRecord::RouteTemplate(route) => rows.patrol_places = patrol_visits::places_of(route),
-            AnyRecord::RepairSheet(sheet) => rows.callback = callbacks_due::of_repair(sheet, tz),
+            AnyRecord::RepairSheet(sheet) => {
+                rows.callback = callbacks_due::of_repair(sheet, tz);
+                rows.repair = Some(repair_timeliness::of_repair(sheet, tz));
+            }
             AnyRecord::Complaint(complaint) => {
                 rows.callback = callbacks_due::of_complaint(complaint, tz);
                 rows.complaint = Some(complaint_timeliness::of_complaint(complaint, tz));
@@ -77,6 +96,8 @@ pub(crate) fn write_rows(
     patrol_visits::delete(conn, id)?;
     callbacks_due::delete(conn, id)?;
     complaint_timeliness::delete(conn, id)?;
+    repair_timeliness::delete(conn, id)?;
+    patrol_rounds::delete(conn, id)?;
     patrol_visits::insert_visits(conn, &rows.patrol_visits)?;
     patrol_visits::insert_places(conn, &rows.patrol_places)?;
     if let Some(case) = &rows.callback {
@@ -85,6 +106,13 @@ pub(crate) fn write_rows(
     if let Some(row) = &rows.complaint {
         complaint_timeliness::insert(conn, row)?;
     }
+    if let Some(row) = &rows.repair {
+        repair_timeliness::insert(conn, row)?;
+    }
+    if let Some(round) = &rows.patrol_round {
+        patrol_rounds::insert_round(conn, round)?;
+    }
+    patrol_rounds::insert_findings(conn, &rows.patrol_findings)?;
     Ok(())
 }
 
@@ -92,7 +120,9 @@ pub(crate) fn write_rows(
 pub(crate) fn clear(conn: &Connection) -> Result<(), StorageError> {
     conn.execute_batch(
         "DELETE FROM patrol_visits; DELETE FROM patrol_places;
-         DELETE FROM callbacks_due; DELETE FROM complaint_timeliness;",
+         DELETE FROM callbacks_due; DELETE FROM complaint_timeliness;
+         DELETE FROM repair_timeliness; DELETE FROM patrol_rounds;
+         DELETE FROM patrol_findings;",
     )?;
     Ok(())
 }
@@ -115,6 +145,28 @@ pub trait ReadModels: Send + Sync {
     ) -> Result<Vec<CallbackCase>, StorageError>;
     /// The complaints and help requests received in `month` (`YYYY-MM`).
     fn complaints(&self, estate: &str, month: &str) -> Result<Vec<ComplaintTiming>, StorageError>;
+    /// The repair sheets reported in `month` (`YYYY-MM`).
+    fn repairs(&self, estate: &str, month: &str) -> Result<Vec<RepairTiming>, StorageError>;
+    /// The repair sheets reported in `month`, counted by urgency tier as of
+    /// `now`: every tier, extra urgent first.
+    fn repair_tiers(
+        &self,
+        estate: &str,
+        month: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TierRates>, StorageError>;
+    /// The estate's rounds started in `[from, to)`.
+    fn patrol_rounds(
+        &self,
+        estate: &str,
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<RoundSummary>, StorageError>;
+    /// The estate's patrol findings made in `[from, to)`.
+    fn patrol_findings(
+        &self,
+        estate: &str,
+        window: (DateTime<Utc>, DateTime<Utc>),
+    ) -> Result<Vec<PatrolFinding>, StorageError>;
 }
 
 /// Times are stored as nanoseconds since the epoch (UTC): deadlines end at
@@ -126,6 +178,28 @@ pub(crate) fn nanos(at: DateTime<Utc>) -> i64 {
 
 pub(crate) fn from_nanos(nanos: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_nanos(nanos)
+}
+
+/// The snake_case code a vocabulary value serialises to.
+pub(crate) fn code<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(code)) => code,
+        _ => String::new(),
+    }
+}
+
+/// The vocabulary value of a code read from `column`.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    column: usize,
+    code: &str,
+) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(code.to_owned())).map_err(|err| {
+        rusqlite::Error::FromSqlConversionFailure(
+            column,
+            rusqlite::types::Type::Text,
+            Box::new(err),
+        )
+    })
 }
 
 // ---- The read API -------------------------------------------------------
@@ -143,6 +217,56 @@ pub fn coverage_grid(
     Ok(patrol_visits::grid(
         &estate.id, estate.tz, week, &planned, &visits,
     ))
+}
+
+/// The week's patrol problems, as of an instant.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatrolExceptions {
+    pub estate: String,
+    pub at: DateTime<Utc>,
+    /// The local week (Monday to Monday).
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    /// Rounds started in the week.
+    pub rounds: usize,
+    /// Those that missed checkpoints or went out of the planned order, in
+    /// the order they started.
+    pub round_issues: Vec<RoundSummary>,
+    /// Findings of the week past their reporting deadline with no repair
+    /// sheet opened for them, the longest overdue first.
+    pub late_findings: Vec<PatrolFinding>,
+}
+
+/// The rounds of `estate`'s local week holding `day` that went wrong, and
+/// the week's findings late at `now`.
+pub fn patrol_exceptions(
+    models: &dyn ReadModels,
+    estate: &Estate,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<PatrolExceptions, StorageError> {
+    let week = patrol_visits::week_of(day, estate.tz);
+    let rounds = models.patrol_rounds(&estate.id, week)?;
+    let count = rounds.len();
+    let round_issues = rounds
+        .into_iter()
+        .filter(RoundSummary::has_issues)
+        .collect();
+    let mut late_findings: Vec<PatrolFinding> = models
+        .patrol_findings(&estate.id, week)?
+        .into_iter()
+        .filter(|finding| finding.late_at(now))
+        .collect();
+    late_findings.sort_by_key(|finding| finding.due);
+    Ok(PatrolExceptions {
+        estate: estate.id.clone(),
+        at: now,
+        from: week.0,
+        to: week.1,
+        rounds: count,
+        round_issues,
+        late_findings,
+    })
 }
 
 /// What is to be called back at an instant.
@@ -257,6 +381,17 @@ pub fn monthly_rates(
         complaint_callbacks: share(CallbackOccasion::ComplaintHandled),
         repair_callbacks: share(CallbackOccasion::RepairCompleted),
     }))
+}
+
+/// The repair tiers of `estate`'s local month `year`-`month` as of `now`
+/// (which only decides whether a sheet not yet done is late).
+pub fn repair_tiers(
+    models: &dyn ReadModels,
+    estate: &Estate,
+    month: (i32, u32),
+    now: DateTime<Utc>,
+) -> Result<Vec<TierRates>, StorageError> {
+    models.repair_tiers(&estate.id, &complaint_timeliness::month_name(month), now)
 }
 
 fn count(n: usize) -> u32 {

@@ -22,13 +22,21 @@
 //!   transaction and rebuilt with it.
 //! - `console_passwords`, `console_sessions` (version 4): the office
 //!   console's logins, see [`crate::console::store`].
+//! - `repair_timeliness`, `patrol_rounds`, `patrol_findings` (version 5):
+//!   more report read models, for the console's monthly repair tiers and
+//!   the week's patrol problems. A data directory upgraded across a version
+//!   that adds report tables has them filled from the documents when it is
+//!   opened (see [`rebuilds_read_models`]).
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 4;
+pub const VERSION: i64 = 5;
+
+/// The latest version that added or changed a report read model's table.
+const READ_MODELS_CHANGED: i64 = 5;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -184,15 +192,70 @@ CREATE TABLE console_sessions (
 CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at);
 ";
 
-/// Brings the database to [`VERSION`], one migration per transaction.
-pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
+/// More report read models (see [`crate::read_models`]): each repair sheet
+/// against its urgency tier's deadline, by the local month it was reported
+/// in; each patrol round with the checkpoints it missed or took out of
+/// order (JSON arrays of codes); each patrol finding with its reporting
+/// deadline and the repair sheets opened for it.
+const V5: &str = "
+CREATE TABLE repair_timeliness (
+    record_id   TEXT PRIMARY KEY,
+    estate      TEXT NOT NULL,
+    title       TEXT NOT NULL,
+    urgency     TEXT NOT NULL,
+    reported_at INTEGER NOT NULL,
+    due         INTEGER NOT NULL,
+    due_rule    TEXT NOT NULL,
+    done_at     INTEGER,
+    on_time     INTEGER,
+    month       TEXT NOT NULL
+);
+CREATE INDEX repair_timeliness_by_month ON repair_timeliness (estate, month, urgency);
+CREATE TABLE patrol_rounds (
+    record_id    TEXT PRIMARY KEY,
+    estate       TEXT NOT NULL,
+    route        TEXT NOT NULL,
+    officer      TEXT NOT NULL,
+    started_at   INTEGER NOT NULL,
+    finished_at  INTEGER,
+    missed       TEXT NOT NULL,
+    out_of_order TEXT NOT NULL
+);
+CREATE INDEX patrol_rounds_by_time ON patrol_rounds (estate, started_at);
+CREATE TABLE patrol_findings (
+    record_id   TEXT NOT NULL,
+    finding_id  TEXT NOT NULL,
+    estate      TEXT NOT NULL,
+    category    TEXT NOT NULL,
+    description TEXT NOT NULL,
+    location    TEXT NOT NULL,
+    found_at    INTEGER NOT NULL,
+    due         INTEGER,
+    due_rule    TEXT,
+    repairs     INTEGER NOT NULL,
+    PRIMARY KEY (record_id, finding_id)
+);
+CREATE INDEX patrol_findings_by_time ON patrol_findings (estate, found_at);
+";
+
+/// Whether a database found at schema `found` holds records whose report
+/// rows a migration has just added tables for: an existing database (not a
+/// new one) older than the latest read-model change. Its reports would read
+/// as empty until the read models are rebuilt.
+pub fn rebuilds_read_models(found: i64) -> bool {
+    found > 0 && found < READ_MODELS_CHANGED
+}
+
+/// Brings the database to [`VERSION`], one migration per transaction;
+/// returns the version it found.
+pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > VERSION {
         return Err(StorageError::Backend(format!(
             "the data directory has schema {found}, newer than this build's {VERSION}"
         )));
     }
-    let migrations: [&str; 4] = [V1, super::blobs::SCHEMA, V3, V4];
+    let migrations: [&str; 5] = [V1, super::blobs::SCHEMA, V3, V4, V5];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {
@@ -203,7 +266,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StorageError> {
         tx.pragma_update(None, "user_version", version)?;
         tx.commit()?;
     }
-    Ok(())
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -213,10 +276,18 @@ mod tests {
     #[test]
     fn migrating_twice_is_harmless_and_newer_schemas_are_refused() {
         let mut conn = Connection::open_in_memory().expect("open");
-        migrate(&mut conn).expect("first");
-        migrate(&mut conn).expect("second");
+        assert_eq!(migrate(&mut conn).expect("first"), 0);
+        assert_eq!(migrate(&mut conn).expect("second"), VERSION);
         conn.pragma_update(None, "user_version", VERSION + 1)
             .expect("bump");
         assert!(migrate(&mut conn).is_err());
+    }
+
+    #[test]
+    fn only_upgraded_databases_rebuild_their_read_models() {
+        assert!(!rebuilds_read_models(0), "a new database has no records");
+        assert!(rebuilds_read_models(2));
+        assert!(rebuilds_read_models(4));
+        assert!(!rebuilds_read_models(VERSION));
     }
 }

@@ -39,20 +39,39 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     /// Opens (creating if needed) the data directory and its database, and
-    /// migrates the schema.
+    /// migrates the schema. A database upgraded across a version that added
+    /// report tables has its read models rebuilt from the documents; should
+    /// that fail, it opens anyway with a warning to run
+    /// `stairwell admin rebuild-read-models`.
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
         std::fs::create_dir_all(dir).map_err(|err| {
             StorageError::Backend(format!("cannot create {}: {err}", dir.display()))
         })?;
         let path = dir.join(DB_FILE);
-        let writer = open_connection(&path)
-            .and_then(|mut conn| schema::migrate(&mut conn).map(|()| conn))
+        let (writer, found) = open_connection(&path)
+            .and_then(|mut conn| schema::migrate(&mut conn).map(|found| (conn, found)))
             .map_err(|err| cannot_open(&path, err))?;
-        Ok(SqliteStorage {
+        let storage = SqliteStorage {
             path,
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
-        })
+        };
+        if schema::rebuilds_read_models(found) {
+            match crate::admin::rebuild_read_models(&storage) {
+                Ok(count) => tracing::info!(
+                    from_schema = found,
+                    records = count,
+                    "rebuilt the read models after the schema upgrade"
+                ),
+                Err(err) => tracing::warn!(
+                    from_schema = found,
+                    error = %err,
+                    "could not rebuild the read models after the schema upgrade; \
+                     run `stairwell admin rebuild-read-models`"
+                ),
+            }
+        }
+        Ok(storage)
     }
 
     fn writer(&self) -> MutexGuard<'_, Connection> {
