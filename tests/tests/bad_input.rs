@@ -229,6 +229,13 @@ fn refused_records_stay_on_the_device_while_the_rest_of_the_batch_lands() {
     // A sheet that the server has, then moved to another estate on the phone.
     let moved = desk.create(sheet(&desk, &clock, ESTATE).doc());
     desk.sync_ok();
+    // A note first, so the store saves the tampered copy as a plain edit
+    // on top of what it holds (its own merge would refuse the header).
+    desk.update(moved, |record, me| {
+        record
+            .repair_sheet()?
+            .add_note(me, clock.at(2), "before the move")
+    });
     let mut tampered = desk.record(moved).doc().automerge().fork();
     tampered
         .transact(|tx| tx.put(ROOT, "estate", OTHER_ESTATE))

@@ -3,7 +3,7 @@
 //! device has one, and, for a cold pull of thousands, stored as received
 //! without loading them when the server sends each one's index row beside
 //! it: loading costs ~180 µs a document, which alone would blow the budget
-//! of 10,000 documents in well under a second (PERFORMANCE.md).
+//! of 10,000 documents in well under a second.
 //!
 //! Changes to a record the device holds with nothing unsent (the echo of
 //! its own push, a reconnect's few changed records) are likewise appended

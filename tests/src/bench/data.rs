@@ -3,10 +3,10 @@
 //! then stored or pushed in big batches.
 //!
 //! A "full" repair sheet goes the whole way, open to callback, with fee
-//! lines, a material check and notes: 20 events, about the shape
-//! PERFORMANCE.md measured its floors on (there, by 3 actors; here one
-//! admin user and device does every step, as the server allows an admin
-//! to, so one device can make them all). A "small" one is just opened.
+//! lines, a material check and notes: 20 events, the history of a real
+//! sheet (there several people write it; here one admin user and device
+//! does every step, as the server allows an admin to, so one device can
+//! make them all). A "small" one is just opened.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

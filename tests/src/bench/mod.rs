@@ -2,7 +2,7 @@
 //! real `stairwell serve` process on 127.0.0.1 (the `stairwell-e2e` build of
 //! the server's own `main.rs`, as the end-to-end tests do) with its data in a
 //! temporary folder, and real device stores (SQLite files) beside it, and
-//! measures one path PERFORMANCE.md sets a target for.
+//! measures one path the README's performance section sets a target for.
 //!
 //! - [`report`]: the table the figures are printed in, with each target and
 //!   by how much a missed one was missed;
