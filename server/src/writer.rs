@@ -33,8 +33,8 @@ use crate::storage::{RecordChange, RecordWrite, Storage, StorageError, encode_he
 const QUEUE: usize = 1024;
 /// Records one group commit takes at most, so one transaction stays short.
 const MAX_BATCH_RECORDS: usize = 20_000;
-/// Requests with fewer records are judged on the writer thread alone.
-const PARALLEL_JUDGING_FROM: usize = 64;
+/// Batches with fewer records are judged on the writer thread alone.
+const PARALLEL_JUDGING_FROM: usize = 4;
 /// Chunks never trigger compaction below this many bytes.
 const COMPACT_MIN_BYTES: usize = 64 * 1024;
 
@@ -216,8 +216,15 @@ impl Writer {
         let now = Utc::now();
         let mut batch = Staged::default();
         let mut results = Vec::with_capacity(jobs.len());
+        let mut prejudged = self.judge_in_parallel(&jobs);
         for (index, job) in jobs.into_iter().enumerate() {
-            let result = self.run_job(index, &job.author, &job.records, &mut batch, now);
+            let result = self.run_job(
+                index,
+                (&job.author, &job.records),
+                &mut prejudged,
+                &mut batch,
+                now,
+            );
             results.push((job.reply, result));
         }
         let writes = batch.writes.len();
@@ -281,16 +288,15 @@ impl Writer {
     fn run_job(
         &mut self,
         job: usize,
-        author: &Author,
-        records: &[PushedRecord],
+        (author, records): (&Author, &[PushedRecord]),
+        prejudged: &mut HashMap<(usize, usize), Prejudged>,
         batch: &mut Staged,
         now: DateTime<Utc>,
     ) -> Result<PushOutcome, WriteError> {
         let mut local = Staged::default();
         let mut outcome = PushOutcome::default();
-        let mut prejudged = self.judge_new_records(author, records, batch)?;
         for (index, pushed) in records.iter().enumerate() {
-            let judged = prejudged.remove(&index);
+            let judged = prejudged.remove(&(job, index));
             match self.run_record(job, author, pushed, judged, batch, &mut local, now)? {
                 Ok(accepted) => outcome.accepted.push(accepted),
                 Err(refused) => {
@@ -311,55 +317,71 @@ impl Writer {
         Ok(outcome)
     }
 
-    /// Judges, on every core at once, the records of a request that the
-    /// server does not have: judging a new record needs nothing but its
-    /// own bytes, and a device's first sync after a day offline is mostly
-    /// that. Returns the judgements by index in `records`; the rest are
-    /// judged in order by [`Writer::run_record`].
-    fn judge_new_records(
-        &mut self,
-        author: &Author,
-        records: &[PushedRecord],
-        batch: &Staged,
-    ) -> Result<HashMap<usize, Judged>, WriteError> {
+    /// Judges, on every core at once, the pushed records of a batch that
+    /// nothing else in the batch touches: each is judged against the stored
+    /// version alone, which no other record of the batch can change. The
+    /// writer then stamps and stores them in order. Returns the judgements
+    /// by (job, record index); the rest are judged in order by
+    /// [`Writer::run_record`].
+    fn judge_in_parallel(&mut self, jobs: &[Job]) -> HashMap<(usize, usize), Prejudged> {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
-        if threads < 2 || records.len() < PARALLEL_JUDGING_FROM {
-            return Ok(HashMap::new());
+        let pushed = || {
+            jobs.iter().enumerate().flat_map(|(job, each)| {
+                each.records
+                    .iter()
+                    .enumerate()
+                    .map(move |(index, record)| ((job, index), record))
+            })
+        };
+        if threads < 2 || pushed().nth(PARALLEL_JUDGING_FROM - 1).is_none() {
+            return HashMap::new();
         }
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        for pushed in records {
-            *seen.entry(pushed.id.as_str()).or_default() += 1;
+        for (_, record) in pushed() {
+            *seen.entry(record.id.as_str()).or_default() += 1;
         }
         let empty = Staged::default();
-        let mut new = Vec::new();
-        for (index, pushed) in records.iter().enumerate() {
-            let once = seen.get(pushed.id.as_str()) == Some(&1);
-            if once
-                && self.ensure_loaded(&pushed.id, batch, &empty)?.is_none()
-                && lookup(&mut self.cache, batch, &empty, &pushed.id).is_none()
-            {
-                new.push(index);
+        let mut work: Vec<Work<'_>> = Vec::new();
+        for (key, record) in pushed() {
+            if seen.get(record.id.as_str()) != Some(&1) {
+                continue;
+            }
+            // A storage error is met again, and answered, in `run_record`.
+            if let Ok(uncached) = self.ensure_loaded(&record.id, &empty, &empty) {
+                let stored = uncached.is_some() || self.cache.contains(&record.id);
+                work.push((key, record, uncached, stored));
             }
         }
-        let share = new.len().div_ceil(threads).max(1);
-        let judged = std::thread::scope(|scope| {
-            let workers: Vec<_> = new
+        let cache = &self.cache;
+        let share = work.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let workers: Vec<_> = work
                 .chunks(share)
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|&index| (index, judge(None, &records[index], author)))
+                            .filter_map(|((job, index), record, uncached, stored)| {
+                                let current = uncached.as_ref().or_else(|| cache.peek(&record.id));
+                                // Loading later records may have evicted it:
+                                // then it waits for its turn.
+                                if *stored && current.is_none() {
+                                    return None;
+                                }
+                                let before = current.map(|cached| cached.record.doc());
+                                let author = &jobs[*job].author;
+                                let judged = judge(before, record, author);
+                                Some(((*job, *index), (judged, current.map(base_of))))
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
                 .collect();
             workers
                 .into_iter()
-                .map(|worker| worker.join())
-                .collect::<Result<Vec<_>, _>>()
+                .filter_map(|worker| worker.join().ok())
+                .flatten()
+                .collect()
         })
-        .map_err(|_| WriteError::Internal("a judging thread failed".into()))?;
-        Ok(judged.into_iter().flatten().collect())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -368,13 +390,13 @@ impl Writer {
         job: usize,
         author: &Author,
         pushed: &PushedRecord,
-        prejudged: Option<Judged>,
+        prejudged: Option<Prejudged>,
         batch: &Staged,
         local: &mut Staged,
         now: DateTime<Utc>,
     ) -> Result<Result<Accepted, Refused>, WriteError> {
         let (judged, base) = match prejudged {
-            Some(judged) => (judged, None),
+            Some(prejudged) => prejudged,
             None => {
                 let uncached = self.ensure_loaded(&pushed.id, batch, local)?;
                 let current = uncached
@@ -548,6 +570,15 @@ impl Writer {
 /// Automerge, which parses bytes from outside.
 type Judged = std::thread::Result<Result<push::Applied, Refused>>;
 
+/// A record to judge ahead of its turn: where it is in the batch, what was
+/// pushed, the stored version when too big for the cache, and whether one
+/// is stored.
+type Work<'a> = ((usize, usize), &'a PushedRecord, Option<CachedDoc>, bool);
+
+/// A record judged ahead of its turn, with the stored version it was
+/// judged against.
+type Prejudged = (Judged, Option<Base>);
+
 /// A panic while judging costs one record, not the writer thread.
 fn judge(before: Option<&RecordDoc>, pushed: &PushedRecord, author: &Author) -> Judged {
     catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, author)))
@@ -595,75 +626,172 @@ mod tests {
             .unwrap_or_else(|| panic!("no {name}"))
     }
 
-    #[test]
-    fn concurrent_requests_share_commits() {
+    /// A writer over a new database with estate `e1` and one user of
+    /// `role` with a device.
+    struct Bench {
+        _dir: tempfile::TempDir,
+        storage: Arc<dyn Storage>,
+        metrics: Arc<Metrics>,
+        author: Author,
+        editor: Editor,
+        writer: WriterHandle,
+        thread: JoinHandle<()>,
+    }
+
+    fn bench(role: Role) -> Bench {
         let dir = tempfile::tempdir().expect("tempdir");
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).expect("open"));
         auth::add_estate(&*storage, "e1", "East", "Asia/Shanghai").expect("estate");
-        auth::add_user(&*storage, "lin", "Lin", Role::FrontDesk, &["e1".into()]).expect("user");
+        auth::add_user(&*storage, "lin", "Lin", role, &["e1".into()]).expect("user");
         let device = auth::issue_device(&*storage, "lin", None).expect("device");
         let author = auth::authenticate(&*storage, &device.token)
             .expect("auth")
             .expect("author");
-        let editor = Editor::new("lin", author.device.clone(), Role::FrontDesk);
+        let editor = Editor::new("lin", author.device.clone(), role);
         let metrics = Arc::new(Metrics::default());
         let (writer, thread) =
             spawn(storage.clone(), metrics.clone(), WriterConfig::default()).expect("writer");
+        Bench {
+            _dir: dir,
+            storage,
+            metrics,
+            author,
+            editor,
+            writer,
+            thread,
+        }
+    }
 
-        let requests = 50;
-        let pushes: Vec<Vec<PushedRecord>> = (0..requests)
-            .map(|_| {
-                let now = Utc::now();
-                let intake = Intake {
-                    resident_name: "张女士".into(),
-                    unit: "C3-0801".into(),
-                    phone: "137 2222 3333".into(),
-                    problem: "门锁坏了".into(),
-                    location: RepairLocation::InUnit,
-                    on_price_list: true,
-                    urgency: Urgency::Normal,
-                    appointment: None,
-                };
-                let sheet =
-                    RepairSheet::open(&editor, now, "e1", intake, now - Duration::minutes(1), None)
-                        .expect("open");
-                vec![PushedRecord {
-                    id: sheet.id().to_string(),
-                    changes: serde_bytes::ByteBuf::from(sheet.doc().save()),
-                }]
-            })
-            .collect();
+    fn new_sheet(editor: &Editor) -> RepairSheet {
+        let now = Utc::now();
+        let intake = Intake {
+            resident_name: "张女士".into(),
+            unit: "C3-0801".into(),
+            phone: "137 2222 3333".into(),
+            problem: "门锁坏了".into(),
+            location: RepairLocation::InUnit,
+            on_price_list: true,
+            urgency: Urgency::Normal,
+            appointment: None,
+        };
+        RepairSheet::open(editor, now, "e1", intake, now - Duration::minutes(1), None)
+            .expect("open")
+    }
+
+    fn whole(sheet: &RepairSheet) -> PushedRecord {
+        PushedRecord {
+            id: sheet.id().to_string(),
+            changes: serde_bytes::ByteBuf::from(sheet.doc().save()),
+        }
+    }
+
+    /// A pushed record of what `sheet` gained from `edit`.
+    fn edited(
+        sheet: &mut RepairSheet,
+        edit: impl FnOnce(&mut RepairSheet) -> Result<(), stairwell_core::record::RecordError>,
+    ) -> PushedRecord {
+        let before = sheet.doc().heads();
+        edit(sheet).expect("edit");
+        PushedRecord {
+            id: sheet.id().to_string(),
+            changes: serde_bytes::ByteBuf::from(sheet.doc().save_after(&before)),
+        }
+    }
+
+    /// Runs each request as its own task at once; returns their outcomes.
+    fn push_at_once(bench: &Bench, requests: Vec<Vec<PushedRecord>>) -> Vec<PushOutcome> {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        let outcomes = runtime.block_on(async {
-            let tasks: Vec<_> = pushes
+        runtime.block_on(async {
+            let tasks: Vec<_> = requests
                 .into_iter()
                 .map(|records| {
-                    let (writer, author) = (writer.clone(), author.clone());
+                    let (writer, author) = (bench.writer.clone(), bench.author.clone());
                     tokio::spawn(async move { writer.push(author, records).await })
                 })
                 .collect();
             let mut outcomes = Vec::new();
             for task in tasks {
-                outcomes.push(task.await.expect("task"));
+                outcomes.push(task.await.expect("task").expect("push"));
             }
             outcomes
-        });
-        for outcome in outcomes {
-            assert_eq!(outcome.expect("push").accepted.len(), 1);
+        })
+    }
+
+    fn stop(bench: Bench) {
+        drop(bench.writer);
+        bench
+            .thread
+            .join()
+            .expect("the writer stops once its handles are gone");
+    }
+
+    #[test]
+    fn concurrent_edits_are_judged_against_what_is_stored() {
+        let bench = bench(Role::Supervisor);
+        let editor = bench.editor.clone();
+        let now = Utc::now();
+        let mut sheets: Vec<RepairSheet> = (0..12).map(|_| new_sheet(&editor)).collect();
+        push_at_once(&bench, sheets.iter().map(|s| vec![whole(s)]).collect());
+
+        // Each sheet dispatched on its own request, one of them twice over
+        // (two requests for one record are judged in order); and a push of
+        // changes for a sheet the server does not have.
+        let mut requests: Vec<Vec<PushedRecord>> = sheets
+            .iter_mut()
+            .enumerate()
+            .map(|(n, sheet)| {
+                vec![edited(sheet, |s| {
+                    s.dispatch(&editor, now, &format!("t{n}"))
+                })]
+            })
+            .collect();
+        requests.push(vec![edited(&mut sheets[0], |s| {
+            s.add_note(&editor, now, "again")
+        })]);
+        let mut unknown = new_sheet(&editor);
+        requests.push(vec![edited(&mut unknown, |s| {
+            s.add_note(&editor, now, "lost")
+        })]);
+        let outcomes = push_at_once(&bench, requests);
+        let accepted: usize = outcomes.iter().map(|o| o.accepted.len()).sum();
+        assert_eq!(accepted, 13, "{outcomes:?}");
+        let refused: Vec<&Refused> = outcomes.iter().flat_map(|o| &o.refused).collect();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].code, RefusalCode::MissingHistory);
+        for sheet in &sheets {
+            let stored = bench
+                .storage
+                .load_record(&sheet.id().to_string())
+                .expect("load")
+                .expect("stored");
+            let record = RecordDoc::load(&stored.bytes).expect("a document");
+            let missing =
+                automerge::ReadDoc::get_missing_deps(record.automerge(), &sheet.doc().heads());
+            assert!(missing.is_empty(), "every pushed change is stored");
         }
-        assert_eq!(storage.record_count().expect("count"), requests);
-        let commits = counter(&metrics, "stairwell_group_commits_total");
+        stop(bench);
+    }
+
+    #[test]
+    fn concurrent_requests_share_commits() {
+        let bench = bench(Role::FrontDesk);
+        let requests = 50;
+        let pushes: Vec<Vec<PushedRecord>> = (0..requests)
+            .map(|_| vec![whole(&new_sheet(&bench.editor))])
+            .collect();
+        for outcome in push_at_once(&bench, pushes) {
+            assert_eq!(outcome.accepted.len(), 1);
+        }
+        assert_eq!(bench.storage.record_count().expect("count"), requests);
+        let commits = counter(&bench.metrics, "stairwell_group_commits_total");
         assert!(
             commits < requests,
             "{commits} commits for {requests} requests"
         );
         assert_eq!(
-            counter(&metrics, "stairwell_group_commit_requests_total"),
+            counter(&bench.metrics, "stairwell_group_commit_requests_total"),
             requests
         );
-        drop(writer);
-        thread
-            .join()
-            .expect("the writer stops once its handles are gone");
+        stop(bench);
     }
 }
