@@ -58,11 +58,6 @@ impl DocCache {
         self.docs.get(id)
     }
 
-    /// The document, leaving the recency order alone (a shared read).
-    pub fn peek(&self, id: &str) -> Option<&CachedDoc> {
-        self.docs.peek(id)
-    }
-
     /// Whether `doc` can be kept at all.
     pub fn fits(&self, doc: &CachedDoc) -> bool {
         self.max_docs > 0 && doc.weight() <= self.max_bytes
