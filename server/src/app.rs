@@ -1,4 +1,4 @@
-//! The HTTP server: routes, shared state, limits, and a lifecycle that ends
+//! The HTTP server: routes and a lifecycle that ends
 //! cleanly. On SIGTERM or ctrl-c it stops accepting connections, lets
 //! requests in flight finish, then lets the writer answer everything queued
 //! before the process exits, so no acknowledged push is cut short.
@@ -15,48 +15,17 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use stairwell_core::sync::blobs::{BLOBS_MISSING_PATH, BLOBS_PATH, DEFAULT_MAX_BLOB_BYTES};
+use stairwell_core::sync::blobs::{BLOBS_MISSING_PATH, BLOBS_PATH};
 use stairwell_core::sync::protocol::{IDENTITY_PATH, SYNC_PATH};
 use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
 use crate::notify::{self, Notices};
 use crate::storage::{SqliteStorage, Storage, StorageError};
-use crate::writer::{self, WriteError, WriterConfig, WriterHandle};
+use crate::writer::{self, WriteError, WriterConfig};
 use crate::{blob_handler, identity_handler, reports_handler, sync_handler};
 
-/// Explicit, configurable bounds on what one request may ask of the server.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub max_body_bytes: usize,
-    /// Records one request may push.
-    pub max_push_records: usize,
-    /// Records one response carries at most, whatever the device asks.
-    pub max_pull_records: usize,
-    /// The largest blob (photo, signature image) accepted, in bytes.
-    pub max_blob_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_body_bytes: 32 * 1024 * 1024,
-            max_push_records: 5_000,
-            max_pull_records: 2_000,
-            max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
-        }
-    }
-}
-
-#[derive(Debug)]
-pub struct AppState {
-    pub storage: Arc<dyn Storage>,
-    pub writer: WriterHandle,
-    pub metrics: Arc<Metrics>,
-    pub limits: Limits,
-    /// Every group commit, for the feed WebSocket.
-    pub notices: Notices,
-}
+pub use crate::state::{AppState, Limits};
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {

@@ -28,7 +28,7 @@ use stairwell_core::sync::blobs::{
 use stairwell_core::sync::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 use stairwell_core::sync::validate::Author;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::storage::{BlobChunk, BlobError, ChunkOutcome};
 use crate::sync_handler::{DRAIN_LIMIT, Failure, authenticate, cbor, drain, read_body};
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use stairwell_core::sync::protocol::{EstateInfo, Identity};
 use stairwell_core::sync::validate::Author;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::storage::{Storage, StorageError};
 use crate::sync_handler::{Failure, authenticate, cbor};
 

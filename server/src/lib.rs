@@ -27,6 +27,7 @@ pub mod notify;
 pub mod push;
 pub mod read_models;
 pub mod reports_handler;
+pub mod state;
 pub mod storage;
 pub mod sync_handler;
 pub mod writer;

@@ -25,8 +25,8 @@ use axum::routing::get;
 use serde::Deserialize;
 use tokio::sync::broadcast;
 
-use crate::app::AppState;
 use crate::reports_handler::authenticate;
+use crate::state::AppState;
 
 /// Where clients connect.
 pub const FEED_WS_PATH: &str = "/v1/feed/ws";

@@ -29,9 +29,9 @@ use stairwell_core::rules::local_time::local_date;
 use stairwell_core::rules::rates::month_of;
 use stairwell_core::sync::validate::Author;
 
-use crate::app::AppState;
 use crate::auth;
 use crate::read_models;
+use crate::state::AppState;
 use crate::storage::{Estate, Storage, StorageError};
 
 pub const COVERAGE_PATH: &str = "/v1/reports/coverage";

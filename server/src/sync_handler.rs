@@ -17,7 +17,7 @@ use stairwell_core::sync::protocol::{
 };
 use stairwell_core::sync::validate::Author;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::writer::{Echo, PushOutcome};
 use crate::{auth, feed};
 

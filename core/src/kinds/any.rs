@@ -1,11 +1,9 @@
-//! A record of any kind, and the index row every kind derives. The store
-//! keeps one index row beside each document so that lists and queries (by
-//! kind, state, estate, deadline) never have to load the documents.
+//! A record of any kind: what code that handles records it did not make
+//! (the store, the server, the console) loads, checks and indexes.
 
-use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use serde::{Deserialize, Serialize};
 
+use super::IndexEntry;
 use super::checklist::{Checklist, ChecklistEvent};
 use super::checklist_template::{ChecklistTemplate, TemplateEvent};
 use super::complaint::{Complaint, ComplaintEvent};
@@ -13,32 +11,7 @@ use super::duty_log::{DutyEvent, DutyLog};
 use super::patrol_round::{PatrolRound, RoundEvent};
 use super::repair_sheet::{RepairEvent, RepairSheet};
 use super::route_template::{RouteEvent, RouteTemplate};
-use crate::record::{RawEvent, RecordDoc, RecordError, RecordId, RecordKind, Verb};
-
-/// What lists show and queries filter on, derived from a record's document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexEntry {
-    pub id: RecordId,
-    pub kind: RecordKind,
-    pub estate: String,
-    /// The lifecycle state's code, e.g. `dispatched`.
-    pub state: String,
-    /// Whether the record still needs someone's action.
-    pub open: bool,
-    /// A one-line summary for lists.
-    pub title: String,
-    /// Building, unit or area, where the record has one.
-    pub location: Option<String>,
-    /// The user the record waits on (assigned technician, officer).
-    pub assignee: Option<String>,
-    /// The next deadline that applies and the rule that sets it.
-    pub due: Option<DateTime<Utc>>,
-    pub due_rule: Option<String>,
-    /// How many fields are in conflict.
-    pub conflicts: usize,
-    /// The device time of the latest event.
-    pub updated_at: DateTime<Utc>,
-}
+use crate::record::{RawEvent, RecordDoc, RecordError, RecordKind, Verb};
 
 /// A loaded record of any kind.
 #[derive(Debug, Clone)]
@@ -146,30 +119,5 @@ impl AnyRecord {
     /// The index row, with deadlines computed in the estate's time zone.
     pub fn index_entry(&self, tz: Tz) -> IndexEntry {
         each_kind!(self, record => record.index_entry(tz))
-    }
-}
-
-/// The index row every record has, before a kind adds its state and deadline.
-pub(crate) fn basic_entry(doc: &RecordDoc) -> IndexEntry {
-    let header = doc.header();
-    let updated_at = doc
-        .raw_events()
-        .iter()
-        .map(|event| event.at)
-        .max()
-        .unwrap_or(header.created_at);
-    IndexEntry {
-        id: header.id,
-        kind: header.kind,
-        estate: header.estate.clone(),
-        state: "open".into(),
-        open: true,
-        title: header.kind.to_string(),
-        location: None,
-        assignee: None,
-        due: None,
-        due_rule: None,
-        conflicts: doc.conflicts().len(),
-        updated_at,
     }
 }

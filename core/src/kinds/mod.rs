@@ -10,11 +10,13 @@ pub mod checklist_template;
 mod common;
 pub mod complaint;
 pub mod duty_log;
+mod index_entry;
 pub mod patrol_round;
 pub mod repair_sheet;
 pub mod route_template;
 
-pub use any::{AnyRecord, IndexEntry};
+pub use any::AnyRecord;
 pub use common::{
     BlobHash, Callback, CallbackMethod, CallbackRecord, Note, Photo, Satisfaction, Signature,
 };
+pub use index_entry::IndexEntry;

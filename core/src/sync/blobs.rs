@@ -20,8 +20,8 @@ use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use super::error::SyncError;
 use super::protocol::{ErrorBody, PROTOCOL_VERSION, decode, encode};
-use super::session::SyncError;
 use crate::kinds::BlobHash;
 use crate::store::Store;
 

@@ -4,6 +4,7 @@
 //! touching a socket itself; `http` (feature `http`) is its one driver.
 
 pub mod blobs;
+mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod protocol;

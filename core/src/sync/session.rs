@@ -12,12 +12,13 @@ use serde::Serialize;
 use serde_bytes::ByteBuf;
 
 use super::blobs::BlobStats;
+pub use super::error::SyncError;
 use super::protocol::{
     PROTOCOL_VERSION, PulledRecord, PushedRecord, Refused, SyncRequest, SyncResponse, decode,
     encode,
 };
 use crate::record::RecordId;
-use crate::store::{PendingChange, RemoteChanges, RemoteRecord, Store, StoreError};
+use crate::store::{PendingChange, RemoteChanges, RemoteRecord, Store};
 
 /// Most records pushed in one request: keeps a request well under the
 /// server's body limit even for records with long histories.
@@ -25,18 +26,6 @@ pub const PUSH_BATCH: usize = 1000;
 
 /// Most records asked for in one response.
 pub const PULL_BATCH: u32 = 2000;
-
-/// Why a sync stopped. Whatever was stored before the error stays stored,
-/// and the next sync goes on from there.
-#[derive(Debug, thiserror::Error)]
-pub enum SyncError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the server's answer was not understood: {0}")]
-    BadResponse(String),
-    #[error("the server speaks sync protocol {found}, this app speaks {PROTOCOL_VERSION}")]
-    VersionMismatch { found: u32 },
-}
 
 /// What a sync did so far, for progress and its summary.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

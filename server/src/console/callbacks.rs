@@ -15,8 +15,8 @@ use stairwell_core::rules::rates::month_of;
 use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, blocking};
-use crate::app::AppState;
 use crate::read_models::{self, CallbackCase};
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CallbacksQuery {

@@ -20,8 +20,8 @@ use stairwell_core::rules::local_time::local_date;
 
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use crate::app::AppState;
 use crate::read_models::{self, CoverageGrid};
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CoverageQuery {

@@ -23,8 +23,8 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast;
 
 use super::session::Ctx;
-use crate::app::AppState;
 use crate::notify::{FeedNotice, Notices};
+use crate::state::AppState;
 
 /// `GET /events`.
 pub async fn stream(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {

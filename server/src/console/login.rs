@@ -19,7 +19,7 @@ use super::html::{self, esc};
 use super::messages::{LANG_COOKIE, Lang};
 use super::password;
 use super::session::{self, PageError, Posted, blocking, cookie, random_token, same_secret};
-use crate::app::AppState;
+use crate::state::AppState;
 
 const LOGIN_COOKIE: &str = "sw_login";
 

@@ -51,7 +51,7 @@ pub use messages::Lang;
 pub use session::Ctx;
 pub use store::{ConsoleStore, ConsoleUser};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The console's routes, merged into the server's router.
 pub fn routes() -> Router<Arc<AppState>> {

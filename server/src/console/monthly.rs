@@ -27,8 +27,8 @@ use super::callbacks::{percent, rates_table};
 use super::chart::{self, Bar};
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use crate::app::AppState;
 use crate::read_models::{self, MonthlyReport, TierRates, TimelinessCounts};
+use crate::state::AppState;
 use crate::storage::Estate;
 
 /// The exportable tables.

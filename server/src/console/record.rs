@@ -24,7 +24,7 @@ use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, Posted, blocking};
 use super::{today, write};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The folded view of any record, as JSON.
 pub fn view_json(record: &AnyRecord) -> Value {

@@ -25,8 +25,8 @@ use stairwell_core::sync::validate::Author;
 use super::html;
 use super::messages::Lang;
 use super::store::ConsoleUser;
-use crate::app::AppState;
 use crate::auth::random_bytes;
+use crate::state::AppState;
 use crate::storage::{Estate, Storage, StorageError};
 
 /// The session cookie.

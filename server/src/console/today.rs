@@ -21,7 +21,7 @@ use stairwell_core::record::{RecordKind, Role, Verb, may};
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
 use super::store::IndexQuery;
-use crate::app::AppState;
+use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TodayQuery {

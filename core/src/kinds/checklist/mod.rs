@@ -16,9 +16,9 @@ pub use events::{ChecklistEvent, Site};
 pub use repair::open_repair_from_item;
 pub use view::{ChecklistState, ChecklistView, ItemStatus, Signing};
 
-use super::any::{IndexEntry, basic_entry};
 use super::checklist_template::{ChecklistPlan, validated_items};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use super::{BlobHash, Signature};
 use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb, Write};
 

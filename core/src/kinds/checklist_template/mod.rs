@@ -19,8 +19,8 @@ pub use view::{ChecklistTemplateView, TemplateVersion};
 
 pub(crate) use items::validated_items;
 
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// The correctable field holding the template's name.

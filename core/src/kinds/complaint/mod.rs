@@ -23,8 +23,8 @@ pub use view::{
     ResidentSignOff,
 };
 
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use super::{Callback, Satisfaction, Signature};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 

@@ -17,8 +17,8 @@ pub use events::{DutyEvent, Entry, EntryCategory, EntryRef, EquipmentCount, Hand
 pub use view::{DutyLogView, EntryLink, HandoverRecord, LogEntry, LogSignOff, OpenFollowUp};
 
 use super::Signature;
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// An estate's duty log for one duty day.

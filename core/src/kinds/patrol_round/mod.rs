@@ -15,8 +15,8 @@ pub use repair::open_repair_from_finding;
 pub use view::{CheckpointVisits, Finding, PatrolRoundView, RoundState, Visit};
 
 use super::BlobHash;
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use super::route_template::{RoutePlan, validated_checkpoints};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 

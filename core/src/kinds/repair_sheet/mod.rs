@@ -19,8 +19,8 @@ pub use view::{Completion, Decline, Quote, RepairSheetView, RepairState};
 // `repair_sheet::Callback` paths keep working.
 pub use super::{Callback, CallbackMethod, CallbackRecord, Satisfaction};
 
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use super::{BlobHash, Signature};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Role, Verb};
 

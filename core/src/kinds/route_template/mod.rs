@@ -17,8 +17,8 @@ pub use view::{RouteTemplateView, RouteVersion};
 
 pub(crate) use checkpoint::validated_checkpoints;
 
-use super::any::{IndexEntry, basic_entry};
 use super::common::required;
+use super::index_entry::{IndexEntry, basic_entry};
 use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
 
 /// The correctable field holding the route's name.
