@@ -25,6 +25,8 @@ pub(super) struct Stored {
     pub snapshot_bytes: i64,
     pub chunk_count: i64,
     pub chunk_bytes: i64,
+    /// Whether the device has changes the server may lack.
+    pub dirty: bool,
 }
 
 /// A stored record loaded for writing, with the heads of its stored bytes.
@@ -46,7 +48,8 @@ pub(super) struct NewSync<'a> {
 pub(super) fn stored(conn: &Connection, id: RecordId) -> Result<Option<Stored>, StoreError> {
     let row = conn
         .prepare_cached(
-            "SELECT heads, snapshot_bytes, chunk_count, chunk_bytes FROM records WHERE id = ?1",
+            "SELECT heads, snapshot_bytes, chunk_count, chunk_bytes, dirty
+             FROM records WHERE id = ?1",
         )?
         .query_row([id.to_string()], |row| {
             Ok((
@@ -54,10 +57,11 @@ pub(super) fn stored(conn: &Connection, id: RecordId) -> Result<Option<Stored>, 
                 row.get(1)?,
                 row.get(2)?,
                 row.get(3)?,
+                row.get(4)?,
             ))
         })
         .optional()?;
-    let Some((heads, snapshot_bytes, chunk_count, chunk_bytes)) = row else {
+    let Some((heads, snapshot_bytes, chunk_count, chunk_bytes, dirty)) = row else {
         return Ok(None);
     };
     Ok(Some(Stored {
@@ -66,6 +70,7 @@ pub(super) fn stored(conn: &Connection, id: RecordId) -> Result<Option<Stored>, 
         snapshot_bytes,
         chunk_count,
         chunk_bytes,
+        dirty,
     }))
 }
 

@@ -112,7 +112,7 @@ fn apply_one(
     let id = remote.id;
     let stored = documents::stored(conn, id)?.ok_or(StoreError::NotFound(id))?;
     if let Some(entry) = remote.entry.as_ref().filter(|entry| entry.id == id)
-        && !sync::is_dirty(conn, id)?
+        && !stored.dirty
         && !documents::needs_compaction(&stored, documents::byte_len(&remote.changes))
     {
         append_unloaded(conn, &stored, &remote.changes, entry)?;

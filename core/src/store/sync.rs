@@ -189,15 +189,6 @@ fn dirty_records(conn: &Connection) -> Result<Vec<Dirty>, StoreError> {
     Ok(dirty)
 }
 
-/// Whether a record has changes the server may lack.
-pub(super) fn is_dirty(conn: &Connection, id: RecordId) -> Result<bool, StoreError> {
-    Ok(conn
-        .prepare_cached("SELECT dirty FROM records WHERE id = ?1")?
-        .query_row([id.to_string()], |row| row.get(0))
-        .optional()?
-        .unwrap_or(false))
-}
-
 /// What the server lacks of `doc`, given the heads it has. Heads this
 /// replica does not know (the server merged others' changes) are left out:
 /// the result may then repeat changes the server has, which it ignores.

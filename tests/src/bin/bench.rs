@@ -114,34 +114,33 @@ fn main() -> ExitCode {
     let mut estate: Option<FullEstate> = None;
     let mut failed = false;
     let started = Instant::now();
-    for scenario in &chosen {
+    for &scenario in &chosen {
         let name = scenario
             .to_possible_value()
             .map(|value| value.get_name().to_owned())
             .unwrap_or_default();
-        let name = name.as_str();
+        let uses_estate = matches!(scenario, Scenario::ColdPull | Scenario::Reconnect);
         let scenario_started = Instant::now();
         eprintln!("bench: {name}…");
         let result = catch_unwind(AssertUnwindSafe(|| {
-            let needs_estate = matches!(name, "cold-pull" | "reconnect");
-            if needs_estate && estate.is_none() {
+            if uses_estate && estate.is_none() {
                 estate = Some(scenarios::seed_full_estate(&opts, &mut report));
             }
-            match name {
-                "cold-pull" => {
+            match scenario {
+                Scenario::ColdPull => {
                     if let Some(estate) = estate.as_mut() {
                         scenarios::cold_pull(&opts, estate, &mut report);
                     }
                 }
-                "reconnect" => {
+                Scenario::Reconnect => {
                     if let Some(estate) = estate.as_mut() {
                         scenarios::reconnect(&opts, estate, &mut report);
                     }
                 }
-                "cold-push" => {
+                Scenario::ColdPush => {
                     scenarios::cold_push(&opts, &mut report);
                 }
-                "many-devices" => {
+                Scenario::ManyDevices => {
                     // Staff spread over estates of 20 phones, then every
                     // phone in one estate (each sync also pulls what all
                     // the others pushed).
@@ -152,11 +151,11 @@ fn main() -> ExitCode {
                     }
                 }
                 // The server alone: pushes made before the clock starts.
-                "many-pushers" => scenarios::many_pushers(&opts, &mut report),
-                "long-history" => scenarios::long_history(&opts, &mut report),
-                "big-estate" => scenarios::big_estate(&opts, &mut report),
-                "anchor" => anchor::anchor(&opts, &mut report),
-                _ => unreachable!("`all` is expanded above"),
+                Scenario::ManyPushers => scenarios::many_pushers(&opts, &mut report),
+                Scenario::LongHistory => scenarios::long_history(&opts, &mut report),
+                Scenario::BigEstate => scenarios::big_estate(&opts, &mut report),
+                Scenario::Anchor => anchor::anchor(&opts, &mut report),
+                Scenario::All => unreachable!("`all` is expanded above"),
             }
         }));
         if let Err(panic) = result {
@@ -168,13 +167,18 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|| "a panic".into());
             report.say(format!("{name} failed: {message}"));
             // A failed scenario may leave the shared estate half-used.
-            if matches!(name, "cold-pull" | "reconnect") {
+            if uses_estate {
                 estate = None;
             }
         }
         // The estate is not needed past the reconnect: free its memory and
         // files before the heavier scenarios.
-        if name == "reconnect" || (name == "cold-pull" && !chosen.contains(&Scenario::Reconnect)) {
+        let last_use = match scenario {
+            Scenario::Reconnect => true,
+            Scenario::ColdPull => !chosen.contains(&Scenario::Reconnect),
+            _ => false,
+        };
+        if last_use {
             estate = None;
         }
         eprintln!(
