@@ -137,9 +137,10 @@ impl StairwellError {
 impl From<RecordError> for StairwellError {
     fn from(error: RecordError) -> Self {
         match error {
-            RecordError::NotNow { .. } | RecordError::Forbidden { .. } => {
-                StairwellError::refused(error.to_string())
-            }
+            RecordError::NotNow { .. }
+            | RecordError::NotTheirs { .. }
+            | RecordError::Forbidden { .. }
+            | RecordError::OverLimit { .. } => StairwellError::refused(error.to_string()),
             RecordError::Invalid { field, reason } => {
                 StairwellError::InvalidInput { field, reason }
             }

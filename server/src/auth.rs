@@ -8,7 +8,7 @@ use axum::http::header::AUTHORIZATION;
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
 use stairwell_core::record::Role;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use crate::storage::{Estate, NewDevice, NewUser, Storage, StorageError};
 

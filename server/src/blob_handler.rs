@@ -26,7 +26,7 @@ use stairwell_core::sync::blobs::{
     MissingRequest, MissingResponse, UploadStatus,
 };
 use stairwell_core::sync::protocol::{self, ErrorCode, PROTOCOL_VERSION};
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use crate::state::AppState;
 use crate::storage::{BlobChunk, BlobError, ChunkOutcome};

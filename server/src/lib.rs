@@ -19,6 +19,7 @@ pub mod cache;
 pub mod cli;
 pub mod console;
 pub mod demo;
+pub mod directory;
 pub mod feed;
 pub mod field;
 pub mod identity_handler;

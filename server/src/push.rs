@@ -10,7 +10,18 @@ use automerge::{ActorId, Automerge, AutomergeError, ChangeHash, ReadDoc};
 use chrono::{DateTime, Utc};
 use stairwell_core::record::{RecordDoc, RecordError, RecordId};
 use stairwell_core::sync::protocol::{PushedRecord, RefusalCode, Refused};
-use stairwell_core::sync::validate::{Author, check_push};
+use stairwell_core::record::Limits;
+use stairwell_core::sync::judge::{Author, Context, check_push};
+
+use crate::directory::Directory;
+
+/// Who pushes, and what the judge knows beside the documents.
+#[derive(Debug, Clone, Copy)]
+pub struct Judging<'a> {
+    pub author: &'a Author,
+    pub directory: &'a Directory,
+    pub limits: &'a Limits,
+}
 
 /// A push that passed every check, not yet stamped or stored.
 #[derive(Debug)]
@@ -36,7 +47,7 @@ fn refused(pushed: &PushedRecord, code: RefusalCode, message: impl Into<String>)
 pub fn apply(
     before: Option<&RecordDoc>,
     pushed: &PushedRecord,
-    author: &Author,
+    judging: Judging<'_>,
 ) -> Result<Applied, Refused> {
     // Records are stored under their id as sent, so only the one canonical
     // spelling (lowercase, hyphenated) names a record: another spelling of
@@ -58,7 +69,13 @@ pub fn apply(
         None => new_record(pushed, standalone, id)?,
         Some(before) => changed_record(pushed, before)?,
     };
-    check_push(before, &after, author)?;
+    let context = Context {
+        author: judging.author,
+        staff: judging.directory,
+        limits: judging.limits,
+        tz: judging.directory.zone(&after.header().estate),
+    };
+    check_push(before, &after, &context)?;
     let (pushed_heads, changed) = pushed_heads(before, &after);
     Ok(Applied {
         after,
@@ -205,6 +222,20 @@ mod tests {
         DateTime::from_timestamp(1_772_413_200 + minute * 60, 0).expect("time")
     }
 
+    /// Judges as `author`, with an estate whose staff is unknown.
+    fn apply_as(
+        before: Option<&RecordDoc>,
+        pushed: &PushedRecord,
+        author: &Author,
+    ) -> Result<Applied, Refused> {
+        let judging = Judging {
+            author,
+            directory: &Directory::default(),
+            limits: &Limits::default(),
+        };
+        apply(before, pushed, judging)
+    }
+
     fn desk() -> (Editor, Author) {
         let editor = Editor::new("lin", "dev-lin", Role::FrontDesk);
         let author = Author {
@@ -242,7 +273,7 @@ mod tests {
         let (editor, author) = desk();
         let sheet = sheet(&editor);
         let applied =
-            apply(None, &push(sheet.id(), sheet.doc().save()), &author).expect("accepted");
+            apply_as(None, &push(sheet.id(), sheet.doc().save()), &author).expect("accepted");
         assert!(applied.changed);
         assert_eq!(applied.pushed_heads, sheet.doc().heads());
     }
@@ -256,7 +287,7 @@ mod tests {
         let mut edited = device.clone();
         edited.dispatch(&editor, at(3), "wang").expect("dispatch");
         let bytes = edited.doc().save_after(&device.doc().heads());
-        let applied = apply(Some(&server), &push(device.id(), bytes), &author).expect("accepted");
+        let applied = apply_as(Some(&server), &push(device.id(), bytes), &author).expect("accepted");
         assert_eq!(applied.pushed_heads, edited.doc().heads());
         assert_ne!(applied.after.heads(), edited.doc().heads());
     }
@@ -266,7 +297,7 @@ mod tests {
         let (editor, author) = desk();
         let sheet = sheet(&editor);
         let code = |before: Option<&RecordDoc>, pushed: PushedRecord| {
-            apply(before, &pushed, &author).expect_err("refused").code
+            apply_as(before, &pushed, &author).expect_err("refused").code
         };
         assert_eq!(
             code(None, push(sheet.id(), b"garbage".to_vec())),
@@ -334,14 +365,14 @@ mod tests {
             (forged.save(), forged.save_after(&base))
         };
         let (whole, _) = forge(sheet.doc());
-        let refusal = apply(None, &push(sheet.id(), whole), &author).expect_err("refused");
+        let refusal = apply_as(None, &push(sheet.id(), whole), &author).expect_err("refused");
         assert_eq!(refusal.code, RefusalCode::HistoryRewritten);
 
         let mut stored = sheet.doc().clone();
         stamp(&mut stored, &ActorId::random(), at(2)).expect("stamp");
         let (_, change) = forge(&stored);
         let refusal =
-            apply(Some(&stored), &push(sheet.id(), change), &author).expect_err("refused");
+            apply_as(Some(&stored), &push(sheet.id(), change), &author).expect_err("refused");
         assert_eq!(refusal.code, RefusalCode::HistoryRewritten);
     }
 
@@ -349,7 +380,7 @@ mod tests {
     fn a_repeated_push_is_accepted_without_change() {
         let (editor, author) = desk();
         let sheet = sheet(&editor);
-        let applied = apply(
+        let applied = apply_as(
             Some(sheet.doc()),
             &push(sheet.id(), sheet.doc().save()),
             &author,

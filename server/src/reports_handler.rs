@@ -27,7 +27,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use stairwell_core::rules::local_time::local_date;
 use stairwell_core::rules::rates::month_of;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use crate::auth;
 use crate::read_models;

@@ -15,7 +15,7 @@ use serde::Deserialize;
 use stairwell_core::sync::protocol::{
     self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use crate::state::AppState;
 use crate::writer::{Echo, PushOutcome};

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use stairwell_core::record::{Editor, RecordDoc, Role};
 use stairwell_core::sync::protocol::PushedRecord;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use crate::app::{self, AppState, Limits};
 use crate::auth;

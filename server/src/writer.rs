@@ -19,14 +19,15 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::AnyRecord;
-use stairwell_core::record::RecordDoc;
+use stairwell_core::record::{Limits, RecordDoc};
 use stairwell_core::sync::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cache::{CachedDoc, DocCache};
 use crate::metrics::Metrics;
-use crate::push;
+use crate::directory::Directory;
+use crate::push::{self, Judging};
 use crate::storage::{RecordChange, RecordWrite, Storage, StorageError, encode_heads};
 
 /// Requests waiting for the writer before senders wait too (backpressure).
@@ -48,6 +49,8 @@ pub struct WriterConfig {
     pub max_batch_requests: usize,
     /// Told of every committed batch, for the feed WebSocket.
     pub notices: Option<crate::notify::Notices>,
+    /// The shape a record may take; a push past it is refused.
+    pub limits: Limits,
 }
 
 impl Default for WriterConfig {
@@ -58,6 +61,7 @@ impl Default for WriterConfig {
             compact_chunks: 64,
             max_batch_requests: 256,
             notices: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -216,11 +220,27 @@ impl Writer {
         let now = Utc::now();
         let mut batch = Staged::default();
         let mut results = Vec::with_capacity(jobs.len());
-        let mut prejudged = self.judge_in_parallel(&jobs);
+        let estates = jobs.iter().flat_map(|job| &job.author.estates);
+        let directory = match Directory::load(&*self.storage, estates) {
+            Ok(directory) => directory,
+            Err(err) => {
+                for job in jobs {
+                    let _ = job.reply.send(Err(WriteError::Internal(err.to_string())));
+                }
+                return;
+            }
+        };
+        let mut prejudged = self.judge_in_parallel(&jobs, &directory);
+        let limits = self.config.limits;
         for (index, job) in jobs.into_iter().enumerate() {
+            let judging = Judging {
+                author: &job.author,
+                directory: &directory,
+                limits: &limits,
+            };
             let result = self.run_job(
                 index,
-                (&job.author, &job.records),
+                (judging, &job.records),
                 &mut prejudged,
                 &mut batch,
                 now,
@@ -288,7 +308,7 @@ impl Writer {
     fn run_job(
         &mut self,
         job: usize,
-        (author, records): (&Author, &[PushedRecord]),
+        (judging, records): (Judging<'_>, &[PushedRecord]),
         prejudged: &mut HashMap<(usize, usize), Verdict>,
         batch: &mut Staged,
         now: DateTime<Utc>,
@@ -298,7 +318,7 @@ impl Writer {
         for (index, pushed) in records.iter().enumerate() {
             let judged = match prejudged.remove(&(job, index)) {
                 Some(judged) => judged,
-                None => self.judge_in_turn(author, pushed, batch, &local)?,
+                None => self.judge_in_turn(judging, pushed, batch, &local)?,
             };
             match self.run_record(job, pushed, judged, &mut local, now)? {
                 Ok(accepted) => outcome.accepted.push(accepted),
@@ -306,8 +326,8 @@ impl Writer {
                     tracing::info!(
                         record = %refused.id,
                         code = refused.code.as_str(),
-                        user = %author.user,
-                        device = %author.device,
+                        user = %judging.author.user,
+                        device = %judging.author.device,
                         reason = %refused.message,
                         "push refused"
                     );
@@ -331,7 +351,12 @@ impl Writer {
     /// the edited documents the cache keeps would live in other threads'
     /// malloc arenas, and a server after a sync of 1,000 edited records
     /// held 13% more memory (measured with the bench's big estate).
-    fn judge_in_parallel(&mut self, jobs: &[Job]) -> HashMap<(usize, usize), Verdict> {
+    fn judge_in_parallel(
+        &mut self,
+        jobs: &[Job],
+        directory: &Directory,
+    ) -> HashMap<(usize, usize), Verdict> {
+        let limits = self.config.limits;
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
         let pushed = || {
             jobs.iter().enumerate().flat_map(|(job, each)| {
@@ -368,7 +393,12 @@ impl Writer {
                     scope.spawn(move || {
                         part.iter()
                             .map(|((job, index), record)| {
-                                let judged = judge(None, record, &jobs[*job].author);
+                                let judging = Judging {
+                                    author: &jobs[*job].author,
+                                    directory,
+                                    limits: &limits,
+                                };
+                                let judged = judge(None, record, judging);
                                 ((*job, *index), (judged, None))
                             })
                             .collect::<Vec<_>>()
@@ -387,7 +417,7 @@ impl Writer {
     /// batch, cached, or stored.
     fn judge_in_turn(
         &mut self,
-        author: &Author,
+        judging: Judging<'_>,
         pushed: &PushedRecord,
         batch: &Staged,
         local: &Staged,
@@ -397,7 +427,7 @@ impl Writer {
             .as_ref()
             .or_else(|| lookup(&mut self.cache, batch, local, &pushed.id));
         let before = current.map(|cached| cached.record.doc());
-        Ok((judge(before, pushed, author), current.map(base_of)))
+        Ok((judge(before, pushed, judging), current.map(base_of)))
     }
 
     /// Answers a judged record, staging it when it changed anything.
@@ -578,8 +608,8 @@ type Judged = std::thread::Result<Result<push::Applied, Refused>>;
 type Verdict = (Judged, Option<Base>);
 
 /// A panic while judging costs one record, not the writer thread.
-fn judge(before: Option<&RecordDoc>, pushed: &PushedRecord, author: &Author) -> Judged {
-    catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, author)))
+fn judge(before: Option<&RecordDoc>, pushed: &PushedRecord, judging: Judging<'_>) -> Judged {
+    catch_unwind(AssertUnwindSafe(|| push::apply(before, pushed, judging)))
 }
 
 fn lookup<'a>(

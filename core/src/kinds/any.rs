@@ -107,15 +107,6 @@ impl AnyRecord {
         }
     }
 
-    /// Why the event `event_id` may not be made by its author, for rules
-    /// that depend on who acts beyond the role (see [`RepairSheet::author_refusal`]).
-    pub fn author_refusal(&self, event_id: &str) -> Option<String> {
-        match self {
-            AnyRecord::RepairSheet(record) => record.author_refusal(event_id),
-            _ => None,
-        }
-    }
-
     /// The index row, with deadlines computed in the estate's time zone.
     pub fn index_entry(&self, tz: Tz) -> IndexEntry {
         each_kind!(self, record => record.index_entry(tz))

@@ -67,8 +67,19 @@ pub struct Signature {
 
 impl Signature {
     pub fn new(blob: BlobHash, signer: impl Into<String>) -> Result<Self, RecordError> {
-        let signer = required("signer", signer.into())?;
-        Ok(Signature { blob, signer })
+        Signature {
+            blob,
+            signer: signer.into(),
+        }
+        .validated()
+    }
+
+    /// A signature as the verbs write it: the signer named.
+    pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        Ok(Signature {
+            signer: required("signer", self.signer)?,
+            ..self
+        })
     }
 }
 
@@ -129,7 +140,12 @@ impl Callback {
             ));
         }
         let outcome = required("outcome", self.outcome)?;
-        Ok(Callback { outcome, ..self })
+        let signature = self.signature.map(Signature::validated).transpose()?;
+        Ok(Callback {
+            outcome,
+            signature,
+            ..self
+        })
     }
 }
 
@@ -149,6 +165,20 @@ pub(crate) fn required(field: &str, text: String) -> Result<String, RecordError>
         Err(RecordError::invalid(field, "is required"))
     } else {
         Ok(trimmed.to_owned())
+    }
+}
+
+/// A list of named items (what was repaired), trimmed, at least one.
+pub(crate) fn non_empty_items(items: Vec<String>) -> Result<Vec<String>, RecordError> {
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|item| item.trim().to_owned())
+        .filter(|item| !item.is_empty())
+        .collect();
+    if items.is_empty() {
+        Err(RecordError::invalid("items", "name at least one item"))
+    } else {
+        Ok(items)
     }
 }
 
@@ -201,3 +231,24 @@ macro_rules! record_accessors {
     };
 }
 pub(crate) use record_accessors;
+
+/// A template's one correctable field, its name: a required text, written
+/// under the template's defining verb.
+pub(crate) fn admit_template_name(
+    name: &str,
+    value: &serde_json::Value,
+    verb: crate::record::Verb,
+) -> Result<(serde_json::Value, crate::record::Verb), RecordError> {
+    if name != TEMPLATE_NAME {
+        return Err(RecordError::invalid(
+            name,
+            "a template's only correctable field is its name",
+        ));
+    }
+    let text: String = serde_json::from_value(value.clone())
+        .map_err(|_| RecordError::invalid(name, "a name is a text"))?;
+    Ok((serde_json::Value::String(required(name, text)?), verb))
+}
+
+/// The field that holds a template's name.
+pub(crate) const TEMPLATE_NAME: &str = "name";

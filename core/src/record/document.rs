@@ -27,8 +27,8 @@ use serde::de::DeserializeOwned;
 use super::event::encode;
 use super::memo::Memo;
 use super::{
-    Conflict, ConflictValue, Editor, Event, FieldValue, Header, RawEvent, RecordError, RecordId,
-    RecordKind, SCHEMA_VERSION, Verb, may,
+    Conflict, ConflictValue, Editor, Event, FieldValue, Header, Limits, RawEvent, RecordError,
+    RecordId, RecordKind, Rulebook, SCHEMA_VERSION, Step, Verb, judge_step, may,
 };
 
 /// The creator named in records made by [`RecordDoc::create_shared`].
@@ -263,25 +263,67 @@ impl RecordDoc {
         }
     }
 
-    /// Appends `event` after checking it may follow the history folded into
-    /// `state` (the kind's view): the one way every verb takes a step, so the
-    /// check a verb makes is the check replay makes. Returns the event's id.
-    pub fn append_checked<L>(
+    /// Takes one step of a kind's procedure: judges `event`, and the field
+    /// writes that come with it, by the kind's rulebook (the very checks
+    /// the server makes on a push), then appends the event and writes the
+    /// fields in one change. Returns the event's id.
+    pub fn take_step<R>(
         &mut self,
-        state: &L,
+        state: &R,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
-        event: &L::Event,
+        event: R::Event,
+        fields: &[(&str, serde_json::Value)],
     ) -> Result<String, RecordError>
     where
-        L: super::Lifecycle,
-        L::Event: Serialize,
+        R: Rulebook,
+        R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
     {
-        state
-            .check(event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
-        self.edit(editor, at, verb, |write| write.append(event))
+        let estate = self.header.estate.clone();
+        let step = Step {
+            editor,
+            at,
+            estate: &estate,
+            record: self.header.id,
+            staff: None,
+        };
+        let event = judge_step(state, &step, event)?;
+        let events = [event];
+        let fields = judge_fields(state, &step, &events, fields)?;
+        let [event] = events;
+        self.edit(editor, at, R::verb(&event), |write| {
+            let id = write.append(&event)?;
+            for (name, value) in &fields {
+                write.set_field(name, value)?;
+            }
+            Ok(id)
+        })
+    }
+
+    /// Corrects one field without a step (an amendment), as the kind's
+    /// field table allows.
+    pub fn correct_field<R>(
+        &mut self,
+        state: &R,
+        editor: &Editor,
+        at: DateTime<Utc>,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<(), RecordError>
+    where
+        R: Rulebook,
+        R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
+    {
+        let estate = self.header.estate.clone();
+        let step = Step {
+            editor,
+            at,
+            estate: &estate,
+            record: self.header.id,
+            staff: None,
+        };
+        let (value, verb) = state.admit_field(&step, name, &value, &[])?;
+        self.edit(editor, at, verb, |write| write.set_field(name, &value))
     }
 
     /// Every event in history order: Automerge's list order, which puts an
@@ -300,6 +342,45 @@ impl RecordDoc {
                 .filter_map(|item| read_event(&self.doc, &item.id(), &received))
                 .collect()
         })
+    }
+
+    /// The id (counter, actor) of the operation that made one of the root's
+    /// containers (`events`, `fields`, `received`): how the server knows
+    /// which object a pushed operation writes to.
+    pub fn container_key(&self, key: &str) -> Option<(u64, ActorId)> {
+        object(&self.doc, &ROOT, key).and_then(|id| op_key(&id))
+    }
+
+    /// The id of the last event's map, as of `heads`: a new event is
+    /// appended after it.
+    pub fn last_event_key(&self, heads: &[ChangeHash]) -> Option<(u64, ActorId)> {
+        let events = object(&self.doc, &ROOT, "events")?;
+        let len = self.doc.length_at(&events, heads);
+        let (_, id) = self.doc.get_at(&events, len.checked_sub(1)?, heads).ok()??;
+        op_key(&id)
+    }
+
+    /// Every value of field `name` as of `heads`, with the id of its slot:
+    /// what a write made at those heads replaced.
+    pub fn field_values_at(
+        &self,
+        name: &str,
+        heads: &[ChangeHash],
+    ) -> Vec<((u64, ActorId), serde_json::Value)> {
+        let Some(fields) = object(&self.doc, &ROOT, "fields") else {
+            return Vec::new();
+        };
+        self.doc
+            .get_all_at(&fields, name, heads)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(_, slot)| Some((op_key(&slot)?, read_slot(&self.doc, &slot)?.value)))
+            .collect()
+    }
+
+    /// How many fields the record has.
+    pub fn field_count(&self) -> usize {
+        object(&self.doc, &ROOT, "fields").map_or(0, |fields| self.doc.length(&fields))
     }
 
     /// A value computed from this document, kept until its heads move:
@@ -492,10 +573,13 @@ impl Write<'_> {
     /// Appends an event to the history; returns its id.
     pub fn append<E: Serialize>(&mut self, body: &E) -> Result<String, RecordError> {
         let (kind, data) = encode(body)?;
+        let limits = Limits::default();
+        limits.payload(&data)?;
         let events = object(&self.tx, &ROOT, "events")
             .ok_or_else(|| RecordError::Malformed("no events list".into()))?;
         let id = uuid::Uuid::new_v4().to_string();
         let end = self.tx.length(&events);
+        limits.events(end + 1)?;
         let event = self.tx.insert_object(&events, end, ObjType::Map)?;
         self.tx.put(&event, "id", id.as_str())?;
         self.tx.put(&event, "type", kind)?;
@@ -514,8 +598,14 @@ impl Write<'_> {
     pub fn set_field<T: Serialize>(&mut self, name: &str, value: &T) -> Result<(), RecordError> {
         let json = serde_json::to_string(value)
             .map_err(|err| RecordError::invalid(name, err.to_string()))?;
+        let limits = Limits::default();
+        limits.string(name)?;
+        limits.payload(&json)?;
         let fields = object(&self.tx, &ROOT, "fields")
             .ok_or_else(|| RecordError::Malformed("no fields map".into()))?;
+        if self.tx.get(&fields, name)?.is_none() {
+            limits.fields(self.tx.length(&fields) + 1)?;
+        }
         let slot = self.tx.put_object(&fields, name, ObjType::Map)?;
         self.tx.put(&slot, "value", json)?;
         self.tx.put(&slot, "user", self.editor.user.as_str())?;
@@ -535,6 +625,40 @@ impl Write<'_> {
     pub fn at(&self) -> DateTime<Utc> {
         self.at
     }
+}
+
+/// The field writes of a step, judged by the kind's field table: each as
+/// the verb writes it, under a verb the editor's role may perform, and none
+/// of the fields the step must write left out.
+fn judge_fields<R>(
+    state: &R,
+    step: &Step<'_>,
+    events: &[R::Event],
+    fields: &[(&str, serde_json::Value)],
+) -> Result<Vec<(String, serde_json::Value)>, RecordError>
+where
+    R: Rulebook,
+    R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
+{
+    for required in state.required_fields(events) {
+        if !fields.iter().any(|(name, _)| name == required) {
+            return Err(RecordError::invalid(required, "is required"));
+        }
+    }
+    fields
+        .iter()
+        .map(|(name, value)| {
+            let (value, verb) = state.admit_field(step, name, value, events)?;
+            if may(step.editor.role, verb) {
+                Ok(((*name).to_owned(), value))
+            } else {
+                Err(RecordError::Forbidden {
+                    role: step.editor.role,
+                    verb,
+                })
+            }
+        })
+        .collect()
 }
 
 fn commit_options(message: &str, at: DateTime<Utc>) -> CommitOptions {
@@ -634,6 +758,13 @@ fn read_slot(doc: &Automerge, slot: &ObjId) -> Option<FieldValue<serde_json::Val
         device: device?,
         at: at?,
     })
+}
+
+fn op_key(id: &ObjId) -> Option<(u64, ActorId)> {
+    match id {
+        ObjId::Root => None,
+        ObjId::Id(counter, actor, _) => Some((*counter, actor.clone())),
+    }
 }
 
 fn object<R: ReadDoc>(doc: &R, parent: &ObjId, key: &str) -> Option<ObjId> {

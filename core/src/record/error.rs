@@ -10,6 +10,13 @@ pub enum RecordError {
     /// The step is not allowed in the record's current state.
     #[error("cannot {verb} now: {reason}")]
     NotNow { verb: Verb, reason: String },
+    /// The step is someone else's to take: the sheet is assigned to another
+    /// technician, say.
+    #[error("cannot {verb} now: {reason}")]
+    NotTheirs { verb: Verb, reason: String },
+    /// The record would pass one of its explicit limits.
+    #[error("the record would be over its limit of {value} {limit}")]
+    OverLimit { limit: &'static str, value: usize },
     /// The user's role may not perform the verb at all.
     #[error("a {role} may not {verb}")]
     Forbidden { role: Role, verb: Verb },

@@ -86,6 +86,12 @@ impl RecordId {
         RecordId(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes()))
     }
 
+    /// Whether the id is a random one (UUID version 4), never one derived
+    /// from a name (version 5).
+    pub fn is_random(&self) -> bool {
+        self.0.get_version_num() == 4
+    }
+
     pub fn as_bytes(&self) -> &[u8; 16] {
         self.0.as_bytes()
     }

@@ -13,8 +13,10 @@ mod event;
 mod fields;
 mod fold;
 mod header;
+mod limits;
 mod memo;
 mod permissions;
+mod rulebook;
 
 pub use document::{RecordDoc, SHARED_CREATOR, Write};
 pub use editor::{Editor, Role};
@@ -23,4 +25,6 @@ pub use event::{Event, RawEvent};
 pub use fields::{Conflict, ConflictValue, FieldValue};
 pub use fold::{Lifecycle, TimelineEntry, replay};
 pub use header::{Header, RecordId, RecordKind, SCHEMA_VERSION};
+pub use limits::{Limits, OverLimit};
 pub use permissions::{Verb, may};
+pub use rulebook::{Rulebook, Staff, Step, field_value, judge_step, parse_field, to_json};

@@ -174,7 +174,7 @@ fn refused_verb_changes_nothing() {
     let refused = store.update(id, |record| repair(record)?.arrive(&tech(), at(5)));
     assert!(matches!(
         refused,
-        Err(StoreError::Record(RecordError::NotNow { .. }))
+        Err(StoreError::Record(RecordError::NotTheirs { .. }))
     ));
     // A verb that succeeded inside the closure is dropped with the refusal.
     let refused = store.update(id, |record| {

@@ -9,4 +9,4 @@ mod error;
 pub mod http;
 pub mod protocol;
 pub mod session;
-pub mod validate;
+pub mod judge;

@@ -132,6 +132,13 @@ pub enum RefusalCode {
     WrongAuthor,
     /// A domain rule refuses the change.
     Invalid,
+    /// The record would pass one of its limits (events, bytes per event,
+    /// text length, nesting, fields); the message names it and its value.
+    OverLimit,
+    /// A new record under an id another record is due to have (a duty
+    /// log's id, derived from its estate and day), or a derived id for a
+    /// record of another kind.
+    ReservedId,
 }
 
 impl RefusalCode {
@@ -147,6 +154,8 @@ impl RefusalCode {
             RefusalCode::Forbidden => "forbidden",
             RefusalCode::WrongAuthor => "wrong_author",
             RefusalCode::Invalid => "invalid",
+            RefusalCode::OverLimit => "over_limit",
+            RefusalCode::ReservedId => "reserved_id",
         }
     }
 }

@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
 use sha2::{Digest, Sha256};
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use super::html;
 use super::messages::Lang;

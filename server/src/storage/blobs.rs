@@ -33,7 +33,7 @@
 //! another estate holds it.
 
 use stairwell_core::kinds::BlobHash;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use super::StorageError;
 

@@ -14,7 +14,7 @@ use automerge::ChangeHash;
 use chrono_tz::Tz;
 use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::Role;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
 pub use sqlite::SqliteStorage;
@@ -155,6 +155,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn add_user(&self, user: &NewUser) -> Result<(), StorageError>;
     /// A user's display name, or `None` for an unknown user.
     fn user_name(&self, id: &str) -> Result<Option<String>, StorageError>;
+    /// The users of an estate with their roles: whom a step may name.
+    fn staff(&self, estate: &str) -> Result<Vec<(String, Role)>, StorageError>;
     fn add_device(&self, device: &NewDevice) -> Result<(), StorageError>;
     /// Revokes a device; revoking twice is not an error.
     fn revoke_device(&self, id: &str) -> Result<(), StorageError>;

@@ -12,7 +12,7 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::Role;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use super::{
     Estate, FeedPage, IndexFn, NewDevice, NewUser, PullItem, PullPayload, RecordChange,
@@ -212,6 +212,21 @@ impl Storage for SqliteStorage {
                 row.get(0)
             })
             .optional()?)
+    }
+
+    fn staff(&self, estate: &str) -> Result<Vec<(String, Role)>, StorageError> {
+        self.with_reader(|conn| {
+            let rows = conn
+                .prepare_cached(
+                    "SELECT u.id, u.role FROM users u JOIN user_estates e ON e.user_id = u.id
+                     WHERE e.estate_id = ?1",
+                )?
+                .query_map([estate], |row| Ok((row.get(0)?, row.get(1)?)))?
+                .collect::<Result<Vec<(String, String)>, _>>()?;
+            rows.into_iter()
+                .map(|(user, role)| Ok((user, role.parse::<Role>().map_err(StorageError::Backend)?)))
+                .collect()
+        })
     }
 
     fn estate(&self, id: &str) -> Result<Option<Estate>, StorageError> {

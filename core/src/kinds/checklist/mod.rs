@@ -6,6 +6,7 @@
 mod answers;
 mod events;
 mod repair;
+mod rules;
 mod view;
 
 use chrono::{DateTime, Utc};
@@ -16,11 +17,10 @@ pub use events::{ChecklistEvent, Site};
 pub use repair::open_repair_from_item;
 pub use view::{ChecklistState, ChecklistView, ItemStatus, Signing};
 
-use super::checklist_template::{ChecklistPlan, validated_items};
-use super::common::required;
+use super::checklist_template::ChecklistPlan;
 use super::index_entry::{IndexEntry, basic_entry};
 use super::{BlobHash, Signature};
-use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb, Write};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, to_json};
 
 /// A checklist record.
 #[derive(Debug, Clone)]
@@ -41,12 +41,6 @@ impl Checklist {
         plan: ChecklistPlan,
         site: Site,
     ) -> Result<Self, RecordError> {
-        let site = site.validated(plan.template_type.is_for_a_unit())?;
-        let plan = ChecklistPlan {
-            name: required("name", plan.name)?,
-            items: validated_items(plan.items)?,
-            ..plan
-        };
         let mut doc = RecordDoc::create(
             RecordKind::Checklist,
             RecordId::random(),
@@ -54,16 +48,19 @@ impl Checklist {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::StartChecklist, |write| {
-            write.append(&ChecklistEvent::Started { plan, site })
-        })?;
+        let empty = Checklist::view_of(&doc);
+        doc.take_step(&empty, editor, at, ChecklistEvent::Started { plan, site }, &[])?;
         Ok(Checklist { doc })
     }
 
     /// The checklist's current state, folded from its history and fields.
     pub fn view(&self) -> ChecklistView {
-        self.doc.memoized("view", || {
-            let events = self.doc.events();
+        Checklist::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> ChecklistView {
+        doc.memoized("view", || {
+            let events = doc.events();
             let items = events
                 .iter()
                 .find_map(|event| match &event.body {
@@ -71,9 +68,9 @@ impl Checklist {
                     _ => None,
                 })
                 .unwrap_or_default();
-            let answers = answers::read_answers(&self.doc, items);
-            let meters = answers::read_meters(&self.doc);
-            ChecklistView::fold(&events, answers, meters, self.doc.conflicts())
+            let answers = answers::read_answers(doc, items);
+            let meters = answers::read_meters(doc);
+            ChecklistView::fold(&events, answers, meters, doc.conflicts())
         })
     }
 
@@ -89,14 +86,13 @@ impl Checklist {
         let answer = ItemAnswer::validated(result, note)?;
         let item = item.trim().to_owned();
         let field = answers::item_field(&item);
+        let value = to_json(&field, &answer)?;
         let event = ChecklistEvent::ItemSet {
             item,
             result,
-            note: answer.note.clone(),
+            note: answer.note,
         };
-        self.step_writing(editor, at, Verb::SetItem, event, |write| {
-            write.set_field(&field, &answer)
-        })
+        self.step_writing(editor, at, event, &[(&field, value)])
     }
 
     /// Attaches a photo to an item, or to the checklist when `item` is none.
@@ -109,11 +105,11 @@ impl Checklist {
         caption: &str,
     ) -> Result<(), RecordError> {
         let event = ChecklistEvent::PhotoAttached {
-            item: item.map(|id| id.trim().to_owned()),
+            item: item.map(str::to_owned),
             blob,
-            caption: caption.trim().to_owned(),
+            caption: caption.to_owned(),
         };
-        self.step(editor, at, Verb::AttachPhoto, event)
+        self.step(editor, at, event)
     }
 
     /// Records (or corrects) a meter reading at a unit handover.
@@ -125,10 +121,9 @@ impl Checklist {
     ) -> Result<(), RecordError> {
         let reading = reading.validated()?;
         let field = answers::meter_field(reading.meter);
-        let event = ChecklistEvent::MeterRecorded(reading.clone());
-        self.step_writing(editor, at, Verb::RecordMeter, event, |write| {
-            write.set_field(&field, &reading)
-        })
+        let value = to_json(&field, &reading)?;
+        let event = ChecklistEvent::MeterRecorded(reading);
+        self.step_writing(editor, at, event, &[(&field, value)])
     }
 
     /// Signs the form once every item is answered; a handover needs the
@@ -152,17 +147,12 @@ impl Checklist {
             owner,
             defects,
         };
-        self.step(editor, at, Verb::SignChecklist, event)
+        self.step(editor, at, event)
     }
 
     /// Closes the checklist.
     pub fn complete(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        self.step(
-            editor,
-            at,
-            Verb::CompleteChecklist,
-            ChecklistEvent::Completed,
-        )
+        self.step(editor, at, ChecklistEvent::Completed)
     }
 
     /// Notes the repair sheet opened for a failed item.
@@ -173,12 +163,8 @@ impl Checklist {
         item: &str,
         repair: RecordId,
     ) -> Result<(), RecordError> {
-        let item = item.trim().to_owned();
-        self.view()
-            .repairable(&item)
-            .map_err(|reason| RecordError::not_now(Verb::LinkRepair, reason))?;
-        let event = ChecklistEvent::RepairLinked { item, repair };
-        self.step(editor, at, Verb::LinkRepair, event)
+        let item = item.to_owned();
+        self.step(editor, at, ChecklistEvent::RepairLinked { item, repair })
     }
 
     pub fn add_note(
@@ -187,13 +173,8 @@ impl Checklist {
         at: DateTime<Utc>,
         text: &str,
     ) -> Result<(), RecordError> {
-        let text = required("note", text.to_owned())?;
-        self.step(
-            editor,
-            at,
-            Verb::AddNote,
-            ChecklistEvent::NoteAdded { text },
-        )
+        let text = text.to_owned();
+        self.step(editor, at, ChecklistEvent::NoteAdded { text })
     }
 
     /// The index row lists and queries read.
@@ -213,29 +194,24 @@ impl Checklist {
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: ChecklistEvent,
     ) -> Result<(), RecordError> {
-        self.step_writing(editor, at, verb, event, |_| Ok(()))
+        self.step_writing(editor, at, event, &[])
     }
 
-    /// Checks `event` against the lifecycle, then appends it and makes the
-    /// field writes `also` in the same transaction.
+    /// Judges `event` and the field writes that come with it by the
+    /// checklist's rulebook, then makes them in one change.
     fn step_writing(
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: ChecklistEvent,
-        also: impl FnOnce(&mut Write<'_>) -> Result<(), RecordError>,
+        fields: &[(&str, serde_json::Value)],
     ) -> Result<(), RecordError> {
-        self.view()
-            .check(&event)
-            .map_err(|reason| RecordError::not_now(verb, reason))?;
-        self.doc.edit(editor, at, verb, |write| {
-            write.append(&event)?;
-            also(write)
-        })
+        let view = self.view();
+        self.doc
+            .take_step(&view, editor, at, event, fields)
+            .map(drop)
     }
 }
 

@@ -88,7 +88,7 @@ pub struct ChecklistView {
     pub timeline: Vec<TimelineEntry>,
     pub conflicts: Vec<Conflict>,
     #[serde(skip)]
-    started: bool,
+    pub(super) started: bool,
     /// Current answers, read before the fold and handed to items at start.
     #[serde(skip)]
     answers: BTreeMap<String, FieldValue<ItemAnswer>>,

@@ -5,6 +5,7 @@
 
 mod events;
 mod items;
+mod rules;
 mod standard;
 mod view;
 
@@ -19,12 +20,12 @@ pub use view::{ChecklistTemplateView, TemplateVersion};
 
 pub(crate) use items::validated_items;
 
-use super::common::required;
+
 use super::index_entry::{IndexEntry, basic_entry};
-use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// The correctable field holding the template's name.
-const NAME: &str = "name";
+use super::common::TEMPLATE_NAME as NAME;
 
 /// A checklist template record.
 #[derive(Debug, Clone)]
@@ -56,8 +57,6 @@ impl ChecklistTemplate {
         template_type: TemplateType,
         items: Vec<ChecklistItem>,
     ) -> Result<Self, RecordError> {
-        let name = required("name", name.to_owned())?;
-        let items = validated_items(items)?;
         let mut doc = RecordDoc::create(
             RecordKind::ChecklistTemplate,
             RecordId::random(),
@@ -65,25 +64,28 @@ impl ChecklistTemplate {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::DefineChecklist, |write| {
-            write.set_field(NAME, &name)?;
-            write.append(&TemplateEvent::Defined {
+        let empty = ChecklistTemplate::view_of(&doc);
+        let event = TemplateEvent::Defined {
                 template_type,
                 items,
-            })
-        })?;
+            };
+        let name = serde_json::Value::String(name.to_owned());
+        doc.take_step(&empty, editor, at, event, &[(NAME, name)])?;
         Ok(ChecklistTemplate { doc })
     }
 
     /// The template's current version, folded from its history.
     pub fn view(&self) -> ChecklistTemplateView {
-        self.doc.memoized("view", || {
-            let name = self
-                .doc
+        ChecklistTemplate::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> ChecklistTemplateView {
+        doc.memoized("view", || {
+            let name = doc
                 .field(NAME)
                 .map(|field| field.value)
                 .unwrap_or_default();
-            ChecklistTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+            ChecklistTemplateView::fold(name, &doc.events(), doc.conflicts())
         })
     }
 
@@ -94,23 +96,14 @@ impl ChecklistTemplate {
         at: DateTime<Utc>,
         items: Vec<ChecklistItem>,
     ) -> Result<(), RecordError> {
-        let items = validated_items(items)?;
         let view = self.view();
-        if view.items == items {
-            return Err(RecordError::invalid(
-                "items",
-                format!("the same as version {}", view.version),
-            ));
-        }
         let event = TemplateEvent::Revised {
             based_on: view.version,
             items,
         };
-        view.check(&event)
-            .map_err(|reason| RecordError::not_now(Verb::DefineChecklist, reason))?;
-        self.doc.edit(editor, at, Verb::DefineChecklist, |write| {
-            write.append(&event).map(drop)
-        })
+        self.doc
+            .take_step(&view, editor, at, event, &[])
+            .map(drop)
     }
 
     /// Corrects the template's name; checklists already started keep theirs.
@@ -120,10 +113,9 @@ impl ChecklistTemplate {
         at: DateTime<Utc>,
         name: &str,
     ) -> Result<(), RecordError> {
-        let name = required("name", name.to_owned())?;
-        self.doc.edit(editor, at, Verb::DefineChecklist, |write| {
-            write.set_field(NAME, &name)
-        })
+        let view = self.view();
+        let name = serde_json::Value::String(name.to_owned());
+        self.doc.correct_field(&view, editor, at, NAME, name)
     }
 
     /// What a checklist starting now copies.

@@ -8,7 +8,17 @@
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::common::{required, valid_phone};
-use crate::record::{RecordDoc, RecordError, Write};
+use crate::record::{RecordDoc, RecordError, to_json};
+
+/// The intake fields a new case writes with its `opened` event.
+pub(crate) const INTAKE_FIELDS: &[&str] = &[
+    "resident_name",
+    "unit",
+    "phone",
+    "department",
+    "seriousness",
+    "serious",
+];
 
 /// The resident's details and the desk's judgement of the case (DOMAIN §4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,13 +107,18 @@ impl Intake {
         self.serious || self.seriousness == Seriousness::Major
     }
 
-    pub(crate) fn write(&self, write: &mut Write<'_>) -> Result<(), RecordError> {
-        write.set_field("resident_name", &self.resident_name)?;
-        write.set_field("unit", &self.unit)?;
-        write.set_field("phone", &self.phone)?;
-        write.set_field("department", &self.department)?;
-        write.set_field("seriousness", &self.seriousness)?;
-        write.set_field("serious", &self.serious)
+    /// The fields a new case writes, as JSON, in the order of
+    /// [`INTAKE_FIELDS`].
+    pub(crate) fn fields(&self) -> Result<Vec<(&'static str, serde_json::Value)>, RecordError> {
+        let values = [
+            to_json("resident_name", &self.resident_name)?,
+            to_json("unit", &self.unit)?,
+            to_json("phone", &self.phone)?,
+            to_json("department", &self.department)?,
+            to_json("seriousness", &self.seriousness)?,
+            to_json("serious", &self.serious)?,
+        ];
+        Ok(INTAKE_FIELDS.iter().copied().zip(values).collect())
     }
 
     /// Reads the current values; a field missing from a damaged document
@@ -128,17 +143,34 @@ impl Intake {
 }
 
 impl Amendment {
-    /// Validates the new value and writes it to its field.
-    pub(crate) fn write(self, write: &mut Write<'_>) -> Result<(), RecordError> {
-        match self {
+    /// The correction as the verb writes it: the checks a new case's intake
+    /// passes.
+    pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        Ok(match self {
             Amendment::ResidentName(name) => {
-                write.set_field("resident_name", &required("resident_name", name)?)
+                Amendment::ResidentName(required("resident_name", name)?)
             }
-            Amendment::Unit(unit) => write.set_field("unit", &required("unit", unit)?),
-            Amendment::Phone(phone) => write.set_field("phone", &valid_phone(phone)?),
-            Amendment::Department(department) => write.set_field("department", &department),
-            Amendment::Seriousness(seriousness) => write.set_field("seriousness", &seriousness),
-            Amendment::Serious(serious) => write.set_field("serious", &serious),
+            Amendment::Unit(unit) => Amendment::Unit(required("unit", unit)?),
+            Amendment::Phone(phone) => Amendment::Phone(valid_phone(phone)?),
+            other @ (Amendment::Department(_)
+            | Amendment::Seriousness(_)
+            | Amendment::Serious(_)) => other,
+        })
+    }
+
+    /// The new value as JSON.
+    pub(crate) fn value(&self) -> serde_json::Value {
+        crate::record::field_value(self)
+    }
+
+    pub(crate) fn field_name(&self) -> &'static str {
+        match self {
+            Amendment::ResidentName(_) => "resident_name",
+            Amendment::Unit(_) => "unit",
+            Amendment::Phone(_) => "phone",
+            Amendment::Department(_) => "department",
+            Amendment::Seriousness(_) => "seriousness",
+            Amendment::Serious(_) => "serious",
         }
     }
 }

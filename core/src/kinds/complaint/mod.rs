@@ -7,6 +7,7 @@
 mod deadline;
 mod events;
 mod intake;
+mod rules;
 mod view;
 
 use chrono::{DateTime, Utc};
@@ -23,10 +24,9 @@ pub use view::{
     ResidentSignOff,
 };
 
-use super::common::required;
 use super::index_entry::{IndexEntry, basic_entry};
 use super::{Callback, Satisfaction, Signature};
-use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// A complaint or help request record.
 #[derive(Debug, Clone)]
@@ -49,8 +49,6 @@ impl Complaint {
         received_at: DateTime<Utc>,
     ) -> Result<Self, RecordError> {
         let intake = intake.validated()?;
-        let clears = clears.validated(channel)?;
-        not_after("received_at", received_at, at)?;
         let mut doc = RecordDoc::create(
             RecordKind::Complaint,
             RecordId::random(),
@@ -58,25 +56,24 @@ impl Complaint {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::OpenComplaint, |write| {
-            intake.write(write)?;
-            write.append(&ComplaintEvent::Opened {
-                channel,
-                received_at,
-                clears,
-            })
-        })?;
+        let empty = Complaint::view_of(&doc);
+        let event = ComplaintEvent::Opened {
+            channel,
+            received_at,
+            clears,
+        };
+        doc.take_step(&empty, editor, at, event, &intake.fields()?)?;
         Ok(Complaint { doc })
     }
 
     /// The case's current state, folded from its history.
     pub fn view(&self) -> ComplaintView {
-        self.doc.memoized("view", || {
-            ComplaintView::fold(
-                Intake::read(&self.doc),
-                &self.doc.events(),
-                self.doc.conflicts(),
-            )
+        Complaint::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> ComplaintView {
+        doc.memoized("view", || {
+            ComplaintView::fold(Intake::read(doc), &doc.events(), doc.conflicts())
         })
     }
 
@@ -89,11 +86,8 @@ impl Complaint {
         department: Department,
         person: Option<&str>,
     ) -> Result<(), RecordError> {
-        let person = person
-            .map(|person| required("person", person.to_owned()))
-            .transpose()?;
-        let event = ComplaintEvent::Dispatched { department, person };
-        self.step(editor, at, Verb::DispatchComplaint, event)
+        let person = person.map(str::to_owned);
+        self.step(editor, at, ComplaintEvent::Dispatched { department, person })
     }
 
     /// Reports the case at once to company management (`to`: who was told).
@@ -103,8 +97,8 @@ impl Complaint {
         at: DateTime<Utc>,
         to: &str,
     ) -> Result<(), RecordError> {
-        let to = required("to", to.to_owned())?;
-        self.step(editor, at, Verb::Escalate, ComplaintEvent::Escalated { to })
+        let to = to.to_owned();
+        self.step(editor, at, ComplaintEvent::Escalated { to })
     }
 
     /// Answers a help request, solved or not.
@@ -115,9 +109,8 @@ impl Complaint {
         reply: &str,
         solved: bool,
     ) -> Result<(), RecordError> {
-        let reply = required("reply", reply.to_owned())?;
-        let event = ComplaintEvent::Answered { reply, solved };
-        self.step(editor, at, Verb::AnswerHelpRequest, event)
+        let reply = reply.to_owned();
+        self.step(editor, at, ComplaintEvent::Answered { reply, solved })
     }
 
     /// Reports a help request that cannot be solved at once to the
@@ -128,9 +121,8 @@ impl Complaint {
         at: DateTime<Utc>,
         head: &str,
     ) -> Result<(), RecordError> {
-        let head = required("head", head.to_owned())?;
-        let event = ComplaintEvent::ReportedToHead { head };
-        self.step(editor, at, Verb::ReportToHead, event)
+        let head = head.to_owned();
+        self.step(editor, at, ComplaintEvent::ReportedToHead { head })
     }
 
     /// Records what was done and when it was done.
@@ -141,16 +133,8 @@ impl Complaint {
         action: &str,
         handled_at: DateTime<Utc>,
     ) -> Result<(), RecordError> {
-        let action = required("action", action.to_owned())?;
-        not_after("handled_at", handled_at, at)?;
-        if handled_at < self.view().received_at {
-            return Err(RecordError::invalid(
-                "handled_at",
-                "cannot be before the case was received",
-            ));
-        }
-        let event = ComplaintEvent::Handled { action, handled_at };
-        self.step(editor, at, Verb::RecordHandling, event)
+        let action = action.to_owned();
+        self.step(editor, at, ComplaintEvent::Handled { action, handled_at })
     }
 
     /// The resident signs and rates the result.
@@ -161,8 +145,7 @@ impl Complaint {
         signature: Signature,
         rating: Satisfaction,
     ) -> Result<(), RecordError> {
-        let event = ComplaintEvent::SignedOff { signature, rating };
-        self.step(editor, at, Verb::ResidentSignOff, event)
+        self.step(editor, at, ComplaintEvent::SignedOff { signature, rating })
     }
 
     /// A callback after handling; in person it needs the resident's
@@ -173,13 +156,7 @@ impl Complaint {
         at: DateTime<Utc>,
         callback: Callback,
     ) -> Result<(), RecordError> {
-        let callback = callback.validated()?;
-        self.step(
-            editor,
-            at,
-            Verb::CallBack,
-            ComplaintEvent::CalledBack(callback),
-        )
+        self.step(editor, at, ComplaintEvent::CalledBack(callback))
     }
 
     /// Closes this case as a duplicate of `original`, which carries it.
@@ -189,14 +166,7 @@ impl Complaint {
         at: DateTime<Utc>,
         original: RecordId,
     ) -> Result<(), RecordError> {
-        if original == self.id() {
-            return Err(RecordError::invalid(
-                "duplicate_of",
-                "a complaint cannot duplicate itself",
-            ));
-        }
-        let event = ComplaintEvent::MarkedDuplicate { of: original };
-        self.step(editor, at, Verb::MarkDuplicate, event)
+        self.step(editor, at, ComplaintEvent::MarkedDuplicate { of: original })
     }
 
     /// Corrects an intake field.
@@ -206,8 +176,10 @@ impl Complaint {
         at: DateTime<Utc>,
         amendment: Amendment,
     ) -> Result<(), RecordError> {
+        let name = amendment.field_name();
+        let view = self.view();
         self.doc
-            .edit(editor, at, Verb::Amend, |write| amendment.write(write))
+            .correct_field(&view, editor, at, name, amendment.value())
     }
 
     /// The index row lists and queries read.
@@ -231,31 +203,15 @@ impl Complaint {
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: ComplaintEvent,
     ) -> Result<(), RecordError> {
         let view = self.view();
         self.doc
-            .append_checked(&view, editor, at, verb, &event)
+            .take_step(&view, editor, at, event, &[])
             .map(drop)
     }
 }
 
 /// Refuses a time the caller claims for something after it was written down.
-fn not_after(
-    field: &str,
-    claimed: DateTime<Utc>,
-    written: DateTime<Utc>,
-) -> Result<(), RecordError> {
-    if claimed > written {
-        Err(RecordError::invalid(
-            field,
-            "cannot be after it is written down",
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests;

@@ -124,7 +124,7 @@ pub struct ComplaintView {
     pub conflicts: Vec<Conflict>,
     /// Whether the `opened` event has been folded; a second one never counts.
     #[serde(skip)]
-    opened: bool,
+    pub(super) opened: bool,
 }
 
 impl ComplaintView {

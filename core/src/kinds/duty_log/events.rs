@@ -78,14 +78,14 @@ impl EntryRef {
 }
 
 impl NewEntry {
-    pub(crate) fn into_entry(self, refers_to: Option<EntryRef>) -> Result<Entry, RecordError> {
-        Ok(Entry {
-            text: required("text", self.text)?,
+    pub(crate) fn into_entry(self, refers_to: Option<EntryRef>) -> Entry {
+        Entry {
+            text: self.text,
             category: self.category,
             important: self.important,
             follow_up: self.follow_up,
             refers_to,
-        })
+        }
     }
 }
 

@@ -8,6 +8,7 @@
 //! log while offline hold one record that merges.
 
 mod events;
+mod rules;
 mod view;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -19,7 +20,7 @@ pub use view::{DutyLogView, EntryLink, HandoverRecord, LogEntry, LogSignOff, Ope
 use super::Signature;
 use super::common::required;
 use super::index_entry::{IndexEntry, basic_entry};
-use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// An estate's duty log for one duty day.
 #[derive(Debug, Clone)]
@@ -51,9 +52,13 @@ impl DutyLog {
 
     /// The log as it reads now, folded from its history.
     pub fn view(&self) -> DutyLogView {
-        self.doc.memoized("view", || {
-            let header = self.doc.header();
-            DutyLogView::fold(&header.estate, header.created_at, &self.doc.events())
+        DutyLog::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> DutyLogView {
+        doc.memoized("view", || {
+            let header = doc.header();
+            DutyLogView::fold(&header.estate, header.created_at, &doc.events())
         })
     }
 
@@ -64,8 +69,7 @@ impl DutyLog {
         at: DateTime<Utc>,
         entry: NewEntry,
     ) -> Result<String, RecordError> {
-        let entry = entry.into_entry(None)?;
-        self.write_entry(editor, at, entry)
+        self.write_entry(editor, at, entry.into_entry(None))
     }
 
     /// Closes an entry's follow-up with a new line giving the outcome;
@@ -77,14 +81,14 @@ impl DutyLog {
         entry: &str,
         outcome: &str,
     ) -> Result<String, RecordError> {
-        let target = self.known_entry(entry)?;
+        let target = entry.trim().to_owned();
         let closure = NewEntry {
             text: outcome.to_owned(),
             category: EntryCategory::FollowUp,
             important: false,
             follow_up: false,
         };
-        let closure = closure.into_entry(Some(EntryRef::Closes(target)))?;
+        let closure = closure.into_entry(Some(EntryRef::Closes(target)));
         self.write_entry(editor, at, closure)
     }
 
@@ -97,8 +101,8 @@ impl DutyLog {
         entry: &str,
         correction: NewEntry,
     ) -> Result<String, RecordError> {
-        let target = self.known_entry(entry)?;
-        let correction = correction.into_entry(Some(EntryRef::Corrects(target)))?;
+        let target = entry.trim().to_owned();
+        let correction = correction.into_entry(Some(EntryRef::Corrects(target)));
         self.write_entry(editor, at, correction)
     }
 
@@ -111,11 +115,7 @@ impl DutyLog {
         at: DateTime<Utc>,
         handover: Handover,
     ) -> Result<(), RecordError> {
-        let handover = handover.validated(at)?;
-        for id in &handover.acknowledged {
-            self.known_entry(id)?;
-        }
-        self.step(editor, at, Verb::HandOver, DutyEvent::HandedOver(handover))
+        self.step(editor, at, DutyEvent::HandedOver(handover))
             .map(drop)
     }
 
@@ -127,9 +127,9 @@ impl DutyLog {
         signature: Signature,
         comment: &str,
     ) -> Result<(), RecordError> {
-        let comment = comment.trim().to_owned();
+        let comment = comment.to_owned();
         let event = DutyEvent::SignedOff { signature, comment };
-        self.step(editor, at, Verb::SignOff, event).map(drop)
+        self.step(editor, at, event).map(drop)
     }
 
     /// The index row lists and queries read; the title names the duty date
@@ -154,29 +154,13 @@ impl DutyLog {
     }
 
     /// The id of an entry of this log, or why the input names none.
-    fn known_entry(&self, id: &str) -> Result<String, RecordError> {
-        let id = id.trim();
-        match self.view().entry(id) {
-            Some(_) => Ok(id.to_owned()),
-            None => Err(RecordError::invalid(
-                "entry",
-                format!("no entry {id} in this log"),
-            )),
-        }
-    }
-
     fn write_entry(
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
         entry: Entry,
     ) -> Result<String, RecordError> {
-        self.step(
-            editor,
-            at,
-            Verb::AppendEntry,
-            DutyEvent::EntryAppended(entry),
-        )
+        self.step(editor, at, DutyEvent::EntryAppended(entry))
     }
 
     /// Checks `event` against the lifecycle, then appends it; returns its id.
@@ -184,11 +168,10 @@ impl DutyLog {
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: DutyEvent,
     ) -> Result<String, RecordError> {
         let view = self.view();
-        self.doc.append_checked(&view, editor, at, verb, &event)
+        self.doc.take_step(&view, editor, at, event, &[])
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod events;
 mod repair;
+mod rules;
 mod view;
 
 use chrono::{DateTime, Utc};
@@ -15,10 +16,9 @@ pub use repair::open_repair_from_finding;
 pub use view::{CheckpointVisits, Finding, PatrolRoundView, RoundState, Visit};
 
 use super::BlobHash;
-use super::common::required;
 use super::index_entry::{IndexEntry, basic_entry};
-use super::route_template::{RoutePlan, validated_checkpoints};
-use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use super::route_template::RoutePlan;
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// A patrol round record.
 #[derive(Debug, Clone)]
@@ -39,11 +39,6 @@ impl PatrolRound {
         estate: &str,
         plan: RoutePlan,
     ) -> Result<Self, RecordError> {
-        let plan = RoutePlan {
-            name: required("route name", plan.name)?,
-            checkpoints: validated_checkpoints(plan.checkpoints)?,
-            ..plan
-        };
         let mut doc = RecordDoc::create(
             RecordKind::PatrolRound,
             RecordId::random(),
@@ -51,16 +46,18 @@ impl PatrolRound {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::StartRound, |write| {
-            write.append(&RoundEvent::Started(plan))
-        })?;
+        let empty = PatrolRound::view_of(&doc);
+        doc.take_step(&empty, editor, at, RoundEvent::Started(plan), &[])?;
         Ok(PatrolRound { doc })
     }
 
     /// The round's current state, folded from its history.
     pub fn view(&self) -> PatrolRoundView {
-        self.doc
-            .memoized("view", || PatrolRoundView::fold(&self.doc.events()))
+        PatrolRound::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> PatrolRoundView {
+        doc.memoized("view", || PatrolRoundView::fold(&doc.events()))
     }
 
     /// Signs in at the checkpoint whose tag reads `code`. Any planned
@@ -73,14 +70,9 @@ impl PatrolRound {
         code: &str,
         method: CheckInMethod,
     ) -> Result<(), RecordError> {
-        let code = required("code", code.to_owned())?;
-        self.step(
-            editor,
-            at,
-            Verb::CheckIn,
-            RoundEvent::CheckedIn { code, method },
-        )
-        .map(drop)
+        let code = code.to_owned();
+        self.step(editor, at, RoundEvent::CheckedIn { code, method })
+            .map(drop)
     }
 
     /// Records a finding; returns its id, which repair sheets link to.
@@ -90,17 +82,7 @@ impl PatrolRound {
         at: DateTime<Utc>,
         report: FindingReport,
     ) -> Result<String, RecordError> {
-        let report = FindingReport {
-            description: required("description", report.description)?,
-            location: report.location.validated()?,
-            ..report
-        };
-        self.step(
-            editor,
-            at,
-            Verb::AddFinding,
-            RoundEvent::FindingAdded(report),
-        )
+        self.step(editor, at, RoundEvent::FindingAdded(report))
     }
 
     /// Notes the repair sheet opened for a finding. Allowed after the round
@@ -112,14 +94,9 @@ impl PatrolRound {
         finding: &str,
         repair: RecordId,
     ) -> Result<(), RecordError> {
-        let finding = finding.trim().to_owned();
-        self.step(
-            editor,
-            at,
-            Verb::LinkRepair,
-            RoundEvent::RepairLinked { finding, repair },
-        )
-        .map(drop)
+        let finding = finding.to_owned();
+        self.step(editor, at, RoundEvent::RepairLinked { finding, repair })
+            .map(drop)
     }
 
     pub fn add_note(
@@ -128,8 +105,8 @@ impl PatrolRound {
         at: DateTime<Utc>,
         text: &str,
     ) -> Result<(), RecordError> {
-        let text = required("note", text.to_owned())?;
-        self.step(editor, at, Verb::AddNote, RoundEvent::NoteAdded { text })
+        let text = text.to_owned();
+        self.step(editor, at, RoundEvent::NoteAdded { text })
             .map(drop)
     }
 
@@ -140,20 +117,14 @@ impl PatrolRound {
         blob: BlobHash,
         caption: &str,
     ) -> Result<(), RecordError> {
-        let caption = caption.trim().to_owned();
-        self.step(
-            editor,
-            at,
-            Verb::AttachPhoto,
-            RoundEvent::PhotoAttached { blob, caption },
-        )
-        .map(drop)
+        let caption = caption.to_owned();
+        self.step(editor, at, RoundEvent::PhotoAttached { blob, caption })
+            .map(drop)
     }
 
     /// Ends the round; no check-in or finding is taken after it.
     pub fn finish(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        self.step(editor, at, Verb::FinishRound, RoundEvent::Finished)
-            .map(drop)
+        self.step(editor, at, RoundEvent::Finished).map(drop)
     }
 
     /// The index row lists and queries read. Deadlines (findings' report
@@ -179,11 +150,10 @@ impl PatrolRound {
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: RoundEvent,
     ) -> Result<String, RecordError> {
         let view = self.view();
-        self.doc.append_checked(&view, editor, at, verb, &event)
+        self.doc.take_step(&view, editor, at, event, &[])
     }
 }
 

@@ -90,7 +90,7 @@ pub struct PatrolRoundView {
     pub photos: Vec<Photo>,
     pub timeline: Vec<TimelineEntry>,
     #[serde(skip)]
-    started: bool,
+    pub(super) started: bool,
     /// The planned index of the furthest checkpoint visited so far.
     #[serde(skip)]
     furthest: Option<usize>,

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::kinds::common::{required, valid_phone};
-use crate::record::{RecordDoc, RecordError, Write};
+use crate::record::{RecordDoc, RecordError, to_json};
 use crate::rules::{RepairLocation, Urgency};
 
 /// The resident's request as taken at the desk (DOMAIN §1).
@@ -52,15 +52,20 @@ impl Intake {
         })
     }
 
-    pub(crate) fn write(&self, write: &mut Write<'_>) -> Result<(), RecordError> {
-        write.set_field("resident_name", &self.resident_name)?;
-        write.set_field("unit", &self.unit)?;
-        write.set_field("phone", &self.phone)?;
-        write.set_field("problem", &self.problem)?;
-        write.set_field("location", &self.location)?;
-        write.set_field("on_price_list", &self.on_price_list)?;
-        write.set_field("urgency", &self.urgency)?;
-        write.set_field("appointment", &self.appointment)
+    /// The fields a new sheet writes, as JSON, in the order of
+    /// [`super::rules::INTAKE_FIELDS`].
+    pub(crate) fn fields(&self) -> Result<Vec<(&'static str, serde_json::Value)>, RecordError> {
+        let values = [
+            to_json("resident_name", &self.resident_name)?,
+            to_json("unit", &self.unit)?,
+            to_json("phone", &self.phone)?,
+            to_json("problem", &self.problem)?,
+            to_json("location", &self.location)?,
+            to_json("on_price_list", &self.on_price_list)?,
+            to_json("urgency", &self.urgency)?,
+            to_json("appointment", &self.appointment)?,
+        ];
+        Ok(super::rules::INTAKE_FIELDS.iter().copied().zip(values).collect())
     }
 
     /// Reads the current values; a field missing from a damaged document
@@ -87,20 +92,36 @@ impl Intake {
 }
 
 impl Amendment {
-    /// Validates the new value and writes it to its field.
-    pub(crate) fn write(self, write: &mut Write<'_>) -> Result<(), RecordError> {
-        match self {
+    /// The correction as the verb writes it: the same checks a new sheet's
+    /// intake passes.
+    pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        Ok(match self {
             Amendment::ResidentName(name) => {
-                write.set_field("resident_name", &required("resident_name", name)?)
+                Amendment::ResidentName(required("resident_name", name)?)
             }
-            Amendment::Unit(unit) => write.set_field("unit", &required("unit", unit)?),
-            Amendment::Phone(phone) => write.set_field("phone", &valid_phone(phone)?),
-            Amendment::Problem(problem) => {
-                write.set_field("problem", &required("problem", problem)?)
-            }
-            Amendment::OnPriceList(on) => write.set_field("on_price_list", &on),
-            Amendment::Urgency(urgency) => write.set_field("urgency", &urgency),
-            Amendment::Appointment(at) => write.set_field("appointment", &at),
+            Amendment::Unit(unit) => Amendment::Unit(required("unit", unit)?),
+            Amendment::Phone(phone) => Amendment::Phone(valid_phone(phone)?),
+            Amendment::Problem(problem) => Amendment::Problem(required("problem", problem)?),
+            other @ (Amendment::OnPriceList(_)
+            | Amendment::Urgency(_)
+            | Amendment::Appointment(_)) => other,
+        })
+    }
+
+    /// The field this corrects and its new value as JSON.
+    pub(crate) fn value(&self) -> serde_json::Value {
+        crate::record::field_value(self)
+    }
+
+    pub(crate) fn field_name(&self) -> &'static str {
+        match self {
+            Amendment::ResidentName(_) => "resident_name",
+            Amendment::Unit(_) => "unit",
+            Amendment::Phone(_) => "phone",
+            Amendment::Problem(_) => "problem",
+            Amendment::OnPriceList(_) => "on_price_list",
+            Amendment::Urgency(_) => "urgency",
+            Amendment::Appointment(_) => "appointment",
         }
     }
 }

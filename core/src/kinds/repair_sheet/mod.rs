@@ -6,6 +6,7 @@
 mod deadline;
 mod events;
 mod intake;
+mod rules;
 mod view;
 
 use chrono::{DateTime, Utc};
@@ -19,10 +20,9 @@ pub use view::{Completion, Decline, Quote, RepairSheetView, RepairState};
 // `repair_sheet::Callback` paths keep working.
 pub use super::{Callback, CallbackMethod, CallbackRecord, Satisfaction};
 
-use super::common::required;
 use super::index_entry::{IndexEntry, basic_entry};
 use super::{BlobHash, Signature};
-use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind, Role, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// A repair sheet record.
 #[derive(Debug, Clone)]
@@ -44,12 +44,6 @@ impl RepairSheet {
         source: Option<SourceLink>,
     ) -> Result<Self, RecordError> {
         let intake = intake.validated()?;
-        if reported_at > at {
-            return Err(RecordError::invalid(
-                "reported_at",
-                "cannot be after the sheet is written",
-            ));
-        }
         let mut doc = RecordDoc::create(
             RecordKind::RepairSheet,
             RecordId::random(),
@@ -57,24 +51,23 @@ impl RepairSheet {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::OpenRepairSheet, |write| {
-            intake.write(write)?;
-            write.append(&RepairEvent::Opened {
-                reported_at,
-                source,
-            })
-        })?;
+        let empty = RepairSheet::view_of(&doc);
+        let event = RepairEvent::Opened {
+            reported_at,
+            source,
+        };
+        doc.take_step(&empty, editor, at, event, &intake.fields()?)?;
         Ok(RepairSheet { doc })
     }
 
     /// The sheet's current state, folded from its history.
     pub fn view(&self) -> RepairSheetView {
-        self.doc.memoized("view", || {
-            RepairSheetView::fold(
-                Intake::read(&self.doc),
-                &self.doc.events(),
-                self.doc.conflicts(),
-            )
+        RepairSheet::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> RepairSheetView {
+        doc.memoized("view", || {
+            RepairSheetView::fold(Intake::read(doc), &doc.events(), doc.conflicts())
         })
     }
 
@@ -85,13 +78,8 @@ impl RepairSheet {
         at: DateTime<Utc>,
         technician: &str,
     ) -> Result<(), RecordError> {
-        let technician = required("technician", technician.to_owned())?;
-        self.step(
-            editor,
-            at,
-            Verb::Dispatch,
-            RepairEvent::Dispatched { technician },
-        )
+        let technician = technician.to_owned();
+        self.step(editor, at, RepairEvent::Dispatched { technician })
     }
 
     /// Engineering's decision on an item not on the price list.
@@ -103,38 +91,17 @@ impl RepairSheet {
         fee_cents: Option<i64>,
         note: &str,
     ) -> Result<(), RecordError> {
-        if fee_cents.is_some_and(|fee| fee < 0) {
-            return Err(RecordError::invalid("fee", "cannot be negative"));
-        }
-        if feasible && fee_cents.is_none() {
-            return Err(RecordError::invalid("fee", "a feasible job needs its fee"));
-        }
-        let note = note.trim().to_owned();
-        self.step(
-            editor,
-            at,
-            Verb::Quote,
-            RepairEvent::Quoted {
-                feasible,
-                fee_cents,
-                note,
-            },
-        )
+        let event = RepairEvent::Quoted {
+            feasible,
+            fee_cents,
+            note: note.to_owned(),
+        };
+        self.step(editor, at, event)
     }
 
     /// The assigned technician arrived on site.
     pub fn arrive(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        let assigned = self.view().technician;
-        if editor.role != Role::Admin && assigned.as_deref() != Some(editor.user.as_str()) {
-            return Err(RecordError::not_now(
-                Verb::Arrive,
-                format!(
-                    "the sheet is assigned to {}",
-                    assigned.as_deref().unwrap_or("nobody")
-                ),
-            ));
-        }
-        self.step(editor, at, Verb::Arrive, RepairEvent::Arrived)
+        self.step(editor, at, RepairEvent::Arrived)
     }
 
     /// The items actually to be repaired and their fee standard.
@@ -145,21 +112,16 @@ impl RepairSheet {
         items: Vec<String>,
         fee_standard: &str,
     ) -> Result<(), RecordError> {
-        let items = non_empty_items(items)?;
-        let fee_standard = fee_standard.trim().to_owned();
-        self.step(
-            editor,
-            at,
-            Verb::ConfirmItems,
-            RepairEvent::ItemsConfirmed {
-                items,
-                fee_standard,
-            },
-        )
+        let fee_standard = fee_standard.to_owned();
+        let event = RepairEvent::ItemsConfirmed {
+            items,
+            fee_standard,
+        };
+        self.step(editor, at, event)
     }
 
     pub fn agree(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        self.step(editor, at, Verb::Agree, RepairEvent::Agreed)
+        self.step(editor, at, RepairEvent::Agreed)
     }
 
     /// The resident declined: the job ends with the reason, signed.
@@ -170,13 +132,8 @@ impl RepairSheet {
         reason: &str,
         signature: Signature,
     ) -> Result<(), RecordError> {
-        let reason = required("reason", reason.to_owned())?;
-        self.step(
-            editor,
-            at,
-            Verb::Decline,
-            RepairEvent::Declined { reason, signature },
-        )
+        let reason = reason.to_owned();
+        self.step(editor, at, RepairEvent::Declined { reason, signature })
     }
 
     pub fn add_fee_line(
@@ -185,23 +142,7 @@ impl RepairSheet {
         at: DateTime<Utc>,
         line: FeeLine,
     ) -> Result<(), RecordError> {
-        let description = required("description", line.description)?;
-        if line.quantity == 0 {
-            return Err(RecordError::invalid("quantity", "must be at least 1"));
-        }
-        if line.unit_price_cents < 0 {
-            return Err(RecordError::invalid("unit_price", "cannot be negative"));
-        }
-        let line = FeeLine {
-            description,
-            ..line
-        };
-        self.step(
-            editor,
-            at,
-            Verb::AddFeeLine,
-            RepairEvent::FeeLineAdded(line),
-        )
+        self.step(editor, at, RepairEvent::FeeLineAdded(line))
     }
 
     /// Records the check of a material the resident supplied.
@@ -211,14 +152,7 @@ impl RepairSheet {
         at: DateTime<Utc>,
         check: MaterialCheck,
     ) -> Result<(), RecordError> {
-        let material = required("material", check.material)?;
-        let check = MaterialCheck { material, ..check };
-        self.step(
-            editor,
-            at,
-            Verb::CheckMaterial,
-            RepairEvent::MaterialChecked(check),
-        )
+        self.step(editor, at, RepairEvent::MaterialChecked(check))
     }
 
     pub fn add_note(
@@ -227,8 +161,8 @@ impl RepairSheet {
         at: DateTime<Utc>,
         text: &str,
     ) -> Result<(), RecordError> {
-        let text = required("note", text.to_owned())?;
-        self.step(editor, at, Verb::AddNote, RepairEvent::NoteAdded { text })
+        let text = text.to_owned();
+        self.step(editor, at, RepairEvent::NoteAdded { text })
     }
 
     pub fn attach_photo(
@@ -238,13 +172,8 @@ impl RepairSheet {
         blob: BlobHash,
         caption: &str,
     ) -> Result<(), RecordError> {
-        let caption = caption.trim().to_owned();
-        self.step(
-            editor,
-            at,
-            Verb::AttachPhoto,
-            RepairEvent::PhotoAttached { blob, caption },
-        )
+        let caption = caption.to_owned();
+        self.step(editor, at, RepairEvent::PhotoAttached { blob, caption })
     }
 
     /// The resident tried the repair and signed.
@@ -256,17 +185,16 @@ impl RepairSheet {
         signature: Signature,
         satisfaction: Satisfaction,
     ) -> Result<(), RecordError> {
-        let items_repaired = non_empty_items(items_repaired)?;
         let event = RepairEvent::Completed {
             items_repaired,
             signature,
             satisfaction,
         };
-        self.step(editor, at, Verb::Complete, event)
+        self.step(editor, at, event)
     }
 
     pub fn hand_back(&mut self, editor: &Editor, at: DateTime<Utc>) -> Result<(), RecordError> {
-        self.step(editor, at, Verb::HandBack, RepairEvent::HandedBack)
+        self.step(editor, at, RepairEvent::HandedBack)
     }
 
     pub fn confirm_return(
@@ -274,12 +202,7 @@ impl RepairSheet {
         editor: &Editor,
         at: DateTime<Utc>,
     ) -> Result<(), RecordError> {
-        self.step(
-            editor,
-            at,
-            Verb::ConfirmReturn,
-            RepairEvent::ReturnConfirmed,
-        )
+        self.step(editor, at, RepairEvent::ReturnConfirmed)
     }
 
     /// A callback after completion; in person it needs the resident's signature.
@@ -289,13 +212,7 @@ impl RepairSheet {
         at: DateTime<Utc>,
         callback: Callback,
     ) -> Result<(), RecordError> {
-        let callback = callback.validated()?;
-        self.step(
-            editor,
-            at,
-            Verb::CallBack,
-            RepairEvent::CalledBack(callback),
-        )
+        self.step(editor, at, RepairEvent::CalledBack(callback))
     }
 
     /// Corrects an intake field.
@@ -305,8 +222,10 @@ impl RepairSheet {
         at: DateTime<Utc>,
         amendment: Amendment,
     ) -> Result<(), RecordError> {
+        let name = amendment.field_name();
+        let view = self.view();
         self.doc
-            .edit(editor, at, Verb::Amend, |write| amendment.write(write))
+            .correct_field(&view, editor, at, name, amendment.value())
     }
 
     /// The index row lists and queries read.
@@ -325,54 +244,17 @@ impl RepairSheet {
         }
     }
 
-    /// Why the event `event_id` should not have been made by its author, if
-    /// so: the rules that depend on who acts, not only on the role (only the
-    /// technician the sheet was dispatched to records arrival). Judged on
-    /// the history before the event, as its author's device saw it.
-    pub fn author_refusal(&self, event_id: &str) -> Option<String> {
-        let events = self.doc.events::<RepairEvent>();
-        let position = events.iter().position(|event| event.id == event_id)?;
-        let event = &events[position];
-        if event.body != RepairEvent::Arrived {
-            return None;
-        }
-        let before =
-            RepairSheetView::fold(Intake::read(&self.doc), &events[..position], Vec::new());
-        let assigned = before.technician.as_deref();
-        (assigned != Some(event.user.as_str())).then(|| {
-            format!(
-                "{} recorded arrival, but the sheet is assigned to {}",
-                event.user,
-                assigned.unwrap_or("nobody")
-            )
-        })
-    }
-
-    /// Checks `event` against the lifecycle, then appends it.
+    /// Judges `event` by the sheet's rulebook, then appends it.
     fn step(
         &mut self,
         editor: &Editor,
         at: DateTime<Utc>,
-        verb: Verb,
         event: RepairEvent,
     ) -> Result<(), RecordError> {
         let view = self.view();
         self.doc
-            .append_checked(&view, editor, at, verb, &event)
+            .take_step(&view, editor, at, event, &[])
             .map(drop)
-    }
-}
-
-fn non_empty_items(items: Vec<String>) -> Result<Vec<String>, RecordError> {
-    let items: Vec<String> = items
-        .into_iter()
-        .map(|item| item.trim().to_owned())
-        .filter(|item| !item.is_empty())
-        .collect();
-    if items.is_empty() {
-        Err(RecordError::invalid("items", "name at least one item"))
-    } else {
-        Ok(items)
     }
 }
 

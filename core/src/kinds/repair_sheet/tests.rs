@@ -137,14 +137,14 @@ fn only_the_assigned_technician_arrives() {
     let mut sheet = opened(RepairLocation::InUnit, true);
     assert!(matches!(
         sheet.arrive(&tech(), at(3)),
-        Err(RecordError::NotNow { .. })
+        Err(RecordError::NotTheirs { .. })
     ));
     sheet
         .dispatch(&desk(), at(2), "wang.tech")
         .expect("dispatch");
     assert!(matches!(
         sheet.arrive(&other_tech(), at(3)),
-        Err(RecordError::NotNow { .. })
+        Err(RecordError::NotTheirs { .. })
     ));
     sheet.arrive(&tech(), at(9)).expect("arrive");
     assert_eq!(sheet.view().state, RepairState::OnSite);

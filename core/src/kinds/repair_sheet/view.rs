@@ -99,7 +99,7 @@ pub struct RepairSheetView {
     pub conflicts: Vec<Conflict>,
     /// Whether the `opened` event has been folded; a second one never counts.
     #[serde(skip)]
-    opened: bool,
+    pub(super) opened: bool,
 }
 
 impl RepairSheetView {

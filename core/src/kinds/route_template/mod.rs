@@ -5,6 +5,7 @@
 
 mod checkpoint;
 mod events;
+mod rules;
 mod view;
 
 use chrono::{DateTime, Utc};
@@ -17,12 +18,12 @@ pub use view::{RouteTemplateView, RouteVersion};
 
 pub(crate) use checkpoint::validated_checkpoints;
 
-use super::common::required;
+
 use super::index_entry::{IndexEntry, basic_entry};
-use crate::record::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, RecordKind, Verb};
+use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
 /// The correctable field holding the route's name.
-const NAME: &str = "name";
+use super::common::TEMPLATE_NAME as NAME;
 
 /// A route template record.
 #[derive(Debug, Clone)]
@@ -51,8 +52,6 @@ impl RouteTemplate {
         name: &str,
         checkpoints: Vec<Checkpoint>,
     ) -> Result<Self, RecordError> {
-        let name = required("name", name.to_owned())?;
-        let checkpoints = validated_checkpoints(checkpoints)?;
         let mut doc = RecordDoc::create(
             RecordKind::RouteTemplate,
             RecordId::random(),
@@ -60,22 +59,25 @@ impl RouteTemplate {
             editor,
             at,
         )?;
-        doc.edit(editor, at, Verb::DefineRoute, |write| {
-            write.set_field(NAME, &name)?;
-            write.append(&RouteEvent::Defined { checkpoints })
-        })?;
+        let empty = RouteTemplate::view_of(&doc);
+        let event = RouteEvent::Defined { checkpoints };
+        let name = serde_json::Value::String(name.to_owned());
+        doc.take_step(&empty, editor, at, event, &[(NAME, name)])?;
         Ok(RouteTemplate { doc })
     }
 
     /// The route's current version, folded from its history.
     pub fn view(&self) -> RouteTemplateView {
-        self.doc.memoized("view", || {
-            let name = self
-                .doc
+        RouteTemplate::view_of(&self.doc)
+    }
+
+    pub(crate) fn view_of(doc: &RecordDoc) -> RouteTemplateView {
+        doc.memoized("view", || {
+            let name = doc
                 .field(NAME)
                 .map(|field| field.value)
                 .unwrap_or_default();
-            RouteTemplateView::fold(name, &self.doc.events(), self.doc.conflicts())
+            RouteTemplateView::fold(name, &doc.events(), doc.conflicts())
         })
     }
 
@@ -86,23 +88,14 @@ impl RouteTemplate {
         at: DateTime<Utc>,
         checkpoints: Vec<Checkpoint>,
     ) -> Result<(), RecordError> {
-        let checkpoints = validated_checkpoints(checkpoints)?;
         let view = self.view();
-        if view.checkpoints == checkpoints {
-            return Err(RecordError::invalid(
-                "checkpoints",
-                format!("the same as version {}", view.version),
-            ));
-        }
         let event = RouteEvent::Revised {
             based_on: view.version,
             checkpoints,
         };
-        view.check(&event)
-            .map_err(|reason| RecordError::not_now(Verb::DefineRoute, reason))?;
-        self.doc.edit(editor, at, Verb::DefineRoute, |write| {
-            write.append(&event).map(drop)
-        })
+        self.doc
+            .take_step(&view, editor, at, event, &[])
+            .map(drop)
     }
 
     /// Corrects the route's name; a name is not part of the version, so
@@ -113,10 +106,9 @@ impl RouteTemplate {
         at: DateTime<Utc>,
         name: &str,
     ) -> Result<(), RecordError> {
-        let name = required("name", name.to_owned())?;
-        self.doc.edit(editor, at, Verb::DefineRoute, |write| {
-            write.set_field(NAME, &name)
-        })
+        let view = self.view();
+        let name = serde_json::Value::String(name.to_owned());
+        self.doc.correct_field(&view, editor, at, NAME, name)
     }
 
     /// What a round starting now copies.

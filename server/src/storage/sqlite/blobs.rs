@@ -16,7 +16,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use stairwell_core::kinds::BlobHash;
-use stairwell_core::sync::validate::Author;
+use stairwell_core::sync::judge::Author;
 
 use super::{SqliteStorage, now_millis};
 use crate::storage::StorageError;
