@@ -25,8 +25,8 @@ use stairwell_core::sync::blobs::{
     BLOB_CONTENT_TYPE, BLOB_LENGTH_HEADER, BLOB_OFFSET_HEADER, MAX_MISSING_HASHES, MissingBlob,
     MissingRequest, MissingResponse, UploadStatus,
 };
-use stairwell_core::sync::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 
 use crate::state::AppState;
 use crate::storage::{BlobChunk, BlobError, ChunkOutcome};

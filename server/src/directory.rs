@@ -38,6 +38,19 @@ impl Directory {
         Ok(directory)
     }
 
+    /// A directory of one estate, for tests of the judging around it.
+    #[cfg(test)]
+    pub(crate) fn of(estate: &str, staff: &[(&str, Role)]) -> Self {
+        let staff = staff
+            .iter()
+            .map(|(user, role)| ((*user).to_owned(), *role))
+            .collect();
+        Directory {
+            zones: HashMap::from([(estate.to_owned(), chrono_tz::Asia::Shanghai)]),
+            staff: HashMap::from([(estate.to_owned(), staff)]),
+        }
+    }
+
     /// The estate's time zone (UTC for an estate not loaded).
     pub fn zone(&self, estate: &str) -> Tz {
         self.zones.get(estate).copied().unwrap_or(Tz::UTC)

@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use serde_bytes::ByteBuf;
 use stairwell_core::record::RecordDoc;
-use stairwell_core::sync::protocol::PulledRecord;
 use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::PulledRecord;
 
 use crate::storage::{PullItem, PullPayload, Storage, StorageError};
 use crate::writer::Echo;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use stairwell_core::sync::protocol::{EstateInfo, Identity};
 use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::{EstateInfo, Identity};
 
 use crate::state::AppState;
 use crate::storage::{Storage, StorageError};

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use automerge::{ActorId, Automerge, AutomergeError, ChangeHash, ReadDoc};
 use chrono::{DateTime, Utc};
-use stairwell_core::record::{RecordDoc, RecordError, RecordId};
-use stairwell_core::sync::protocol::{PushedRecord, RefusalCode, Refused};
 use stairwell_core::record::Limits;
+use stairwell_core::record::{RecordDoc, RecordError, RecordId};
 use stairwell_core::sync::judge::{Author, Context, check_push};
+use stairwell_core::sync::protocol::{PushedRecord, RefusalCode, Refused};
 
 use crate::directory::Directory;
 
@@ -222,7 +222,7 @@ mod tests {
         DateTime::from_timestamp(1_772_413_200 + minute * 60, 0).expect("time")
     }
 
-    /// Judges as `author`, with an estate whose staff is unknown.
+    /// Judges as `author`, in estate e1 with one technician, wang.
     fn apply_as(
         before: Option<&RecordDoc>,
         pushed: &PushedRecord,
@@ -230,7 +230,10 @@ mod tests {
     ) -> Result<Applied, Refused> {
         let judging = Judging {
             author,
-            directory: &Directory::default(),
+            directory: &Directory::of(
+                "e1",
+                &[("lin", Role::FrontDesk), ("wang", Role::Technician)],
+            ),
             limits: &Limits::default(),
         };
         apply(before, pushed, judging)
@@ -287,7 +290,8 @@ mod tests {
         let mut edited = device.clone();
         edited.dispatch(&editor, at(3), "wang").expect("dispatch");
         let bytes = edited.doc().save_after(&device.doc().heads());
-        let applied = apply_as(Some(&server), &push(device.id(), bytes), &author).expect("accepted");
+        let applied =
+            apply_as(Some(&server), &push(device.id(), bytes), &author).expect("accepted");
         assert_eq!(applied.pushed_heads, edited.doc().heads());
         assert_ne!(applied.after.heads(), edited.doc().heads());
     }
@@ -297,7 +301,9 @@ mod tests {
         let (editor, author) = desk();
         let sheet = sheet(&editor);
         let code = |before: Option<&RecordDoc>, pushed: PushedRecord| {
-            apply_as(before, &pushed, &author).expect_err("refused").code
+            apply_as(before, &pushed, &author)
+                .expect_err("refused")
+                .code
         };
         assert_eq!(
             code(None, push(sheet.id(), b"garbage".to_vec())),

@@ -12,10 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Deserialize;
+use stairwell_core::sync::judge::Author;
 use stairwell_core::sync::protocol::{
     self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
 };
-use stairwell_core::sync::judge::Author;
 
 use crate::state::AppState;
 use crate::writer::{Echo, PushOutcome};

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use stairwell_core::record::{Editor, RecordDoc, Role};
-use stairwell_core::sync::protocol::PushedRecord;
 use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::PushedRecord;
 
 use crate::app::{self, AppState, Limits};
 use crate::auth;

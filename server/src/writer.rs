@@ -20,13 +20,13 @@ use chrono_tz::Tz;
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::AnyRecord;
 use stairwell_core::record::{Limits, RecordDoc};
-use stairwell_core::sync::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
 use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::cache::{CachedDoc, DocCache};
-use crate::metrics::Metrics;
 use crate::directory::Directory;
+use crate::metrics::Metrics;
 use crate::push::{self, Judging};
 use crate::storage::{RecordChange, RecordWrite, Storage, StorageError, encode_heads};
 
@@ -671,6 +671,17 @@ mod tests {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(dir.path()).expect("open"));
         auth::add_estate(&*storage, "e1", "East", "Asia/Shanghai").expect("estate");
         auth::add_user(&*storage, "lin", "Lin", role, &["e1".into()]).expect("user");
+        for n in 0..12 {
+            let technician = format!("t{n}");
+            auth::add_user(
+                &*storage,
+                &technician,
+                &technician,
+                Role::Technician,
+                &["e1".into()],
+            )
+            .expect("technician");
+        }
         let device = auth::issue_device(&*storage, "lin", None).expect("device");
         let author = auth::authenticate(&*storage, &device.token)
             .expect("auth")

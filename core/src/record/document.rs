@@ -356,7 +356,10 @@ impl RecordDoc {
     pub fn last_event_key(&self, heads: &[ChangeHash]) -> Option<(u64, ActorId)> {
         let events = object(&self.doc, &ROOT, "events")?;
         let len = self.doc.length_at(&events, heads);
-        let (_, id) = self.doc.get_at(&events, len.checked_sub(1)?, heads).ok()??;
+        let (_, id) = self
+            .doc
+            .get_at(&events, len.checked_sub(1)?, heads)
+            .ok()??;
         op_key(&id)
     }
 

@@ -27,4 +27,6 @@ pub use fold::{Lifecycle, TimelineEntry, replay};
 pub use header::{Header, RecordId, RecordKind, SCHEMA_VERSION};
 pub use limits::{Limits, OverLimit};
 pub use permissions::{Verb, may};
-pub use rulebook::{Rulebook, Staff, Step, field_value, judge_step, parse_field, to_json};
+pub use rulebook::{
+    Rulebook, Staff, Step, field_value, judge_step, later_than, parse_field, to_json,
+};

@@ -154,3 +154,10 @@ pub fn field_value<T: Serialize>(tagged: &T) -> serde_json::Value {
         _ => serde_json::Value::Null,
     }
 }
+
+/// Whether `claimed` is after `written` (a step's time): compared to the
+/// millisecond, the precision an event's time is stored with, so the phone
+/// and the server (which reads the stored time) judge alike.
+pub fn later_than(claimed: DateTime<Utc>, written: DateTime<Utc>) -> bool {
+    claimed.timestamp_millis() > written.timestamp_millis()
+}

@@ -7,6 +7,6 @@ pub mod blobs;
 mod error;
 #[cfg(feature = "http")]
 pub mod http;
+pub mod judge;
 pub mod protocol;
 pub mod session;
-pub mod judge;

@@ -224,7 +224,9 @@ impl Storage for SqliteStorage {
                 .query_map([estate], |row| Ok((row.get(0)?, row.get(1)?)))?
                 .collect::<Result<Vec<(String, String)>, _>>()?;
             rows.into_iter()
-                .map(|(user, role)| Ok((user, role.parse::<Role>().map_err(StorageError::Backend)?)))
+                .map(|(user, role)| {
+                    Ok((user, role.parse::<Role>().map_err(StorageError::Backend)?))
+                })
                 .collect()
         })
     }

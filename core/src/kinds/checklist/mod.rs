@@ -49,7 +49,13 @@ impl Checklist {
             at,
         )?;
         let empty = Checklist::view_of(&doc);
-        doc.take_step(&empty, editor, at, ChecklistEvent::Started { plan, site }, &[])?;
+        doc.take_step(
+            &empty,
+            editor,
+            at,
+            ChecklistEvent::Started { plan, site },
+            &[],
+        )?;
         Ok(Checklist { doc })
     }
 

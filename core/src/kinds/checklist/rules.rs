@@ -19,7 +19,11 @@ impl Rulebook for ChecklistView {
         event.verb()
     }
 
-    fn admit(&self, _step: &Step<'_>, event: ChecklistEvent) -> Result<ChecklistEvent, RecordError> {
+    fn admit(
+        &self,
+        _step: &Step<'_>,
+        event: ChecklistEvent,
+    ) -> Result<ChecklistEvent, RecordError> {
         Ok(match event {
             ChecklistEvent::Started { plan, site } => {
                 let site = site.validated(plan.template_type.is_for_a_unit())?;

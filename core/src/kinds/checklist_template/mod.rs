@@ -20,7 +20,6 @@ pub use view::{ChecklistTemplateView, TemplateVersion};
 
 pub(crate) use items::validated_items;
 
-
 use super::index_entry::{IndexEntry, basic_entry};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
@@ -66,9 +65,9 @@ impl ChecklistTemplate {
         )?;
         let empty = ChecklistTemplate::view_of(&doc);
         let event = TemplateEvent::Defined {
-                template_type,
-                items,
-            };
+            template_type,
+            items,
+        };
         let name = serde_json::Value::String(name.to_owned());
         doc.take_step(&empty, editor, at, event, &[(NAME, name)])?;
         Ok(ChecklistTemplate { doc })
@@ -81,10 +80,7 @@ impl ChecklistTemplate {
 
     pub(crate) fn view_of(doc: &RecordDoc) -> ChecklistTemplateView {
         doc.memoized("view", || {
-            let name = doc
-                .field(NAME)
-                .map(|field| field.value)
-                .unwrap_or_default();
+            let name = doc.field(NAME).map(|field| field.value).unwrap_or_default();
             ChecklistTemplateView::fold(name, &doc.events(), doc.conflicts())
         })
     }
@@ -101,9 +97,7 @@ impl ChecklistTemplate {
             based_on: view.version,
             items,
         };
-        self.doc
-            .take_step(&view, editor, at, event, &[])
-            .map(drop)
+        self.doc.take_step(&view, editor, at, event, &[]).map(drop)
     }
 
     /// Corrects the template's name; checklists already started keep theirs.

@@ -87,7 +87,11 @@ impl Complaint {
         person: Option<&str>,
     ) -> Result<(), RecordError> {
         let person = person.map(str::to_owned);
-        self.step(editor, at, ComplaintEvent::Dispatched { department, person })
+        self.step(
+            editor,
+            at,
+            ComplaintEvent::Dispatched { department, person },
+        )
     }
 
     /// Reports the case at once to company management (`to`: who was told).
@@ -206,9 +210,7 @@ impl Complaint {
         event: ComplaintEvent,
     ) -> Result<(), RecordError> {
         let view = self.view();
-        self.doc
-            .take_step(&view, editor, at, event, &[])
-            .map(drop)
+        self.doc.take_step(&view, editor, at, event, &[]).map(drop)
     }
 }
 

@@ -9,7 +9,9 @@ use super::events::ComplaintEvent;
 use super::intake::{Amendment, INTAKE_FIELDS};
 use super::view::ComplaintView;
 use crate::kinds::common::required;
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb, parse_field, to_json};
+use crate::record::{
+    RecordDoc, RecordError, Rulebook, Step, Verb, later_than, parse_field, to_json,
+};
 
 impl Rulebook for ComplaintView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -117,7 +119,7 @@ fn not_after(
     claimed: DateTime<Utc>,
     written: DateTime<Utc>,
 ) -> Result<(), RecordError> {
-    if claimed > written {
+    if later_than(claimed, written) {
         Err(RecordError::invalid(
             field,
             "cannot be after it is written down",

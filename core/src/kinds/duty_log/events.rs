@@ -144,7 +144,7 @@ impl Handover {
                 "an officer does not hand over to themselves",
             ));
         }
-        if self.incoming_arrived_at > at {
+        if crate::record::later_than(self.incoming_arrived_at, at) {
             return Err(RecordError::invalid(
                 "incoming_arrived_at",
                 "the incoming officer arrives before the handover",

@@ -65,7 +65,11 @@ impl Intake {
             to_json("urgency", &self.urgency)?,
             to_json("appointment", &self.appointment)?,
         ];
-        Ok(super::rules::INTAKE_FIELDS.iter().copied().zip(values).collect())
+        Ok(super::rules::INTAKE_FIELDS
+            .iter()
+            .copied()
+            .zip(values)
+            .collect())
     }
 
     /// Reads the current values; a field missing from a damaged document

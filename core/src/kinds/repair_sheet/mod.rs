@@ -252,9 +252,7 @@ impl RepairSheet {
         event: RepairEvent,
     ) -> Result<(), RecordError> {
         let view = self.view();
-        self.doc
-            .take_step(&view, editor, at, event, &[])
-            .map(drop)
+        self.doc.take_step(&view, editor, at, event, &[]).map(drop)
     }
 }
 

@@ -7,8 +7,10 @@ use super::events::{FeeLine, MaterialCheck, RepairEvent};
 use super::intake::Amendment;
 use super::view::RepairSheetView;
 use crate::kinds::common::{non_empty_items, required};
+use crate::record::{
+    RecordDoc, RecordError, Role, Rulebook, Step, Verb, later_than, parse_field, to_json,
+};
 use crate::rules::RepairLocation;
-use crate::record::{RecordDoc, RecordError, Role, Rulebook, Step, Verb, parse_field, to_json};
 
 /// The intake fields a new sheet writes with its `opened` event.
 pub(crate) const INTAKE_FIELDS: &[&str] = &[
@@ -41,7 +43,7 @@ impl Rulebook for RepairSheetView {
                 reported_at,
                 source,
             } => {
-                if reported_at > step.at {
+                if later_than(reported_at, step.at) {
                     return Err(RecordError::invalid(
                         "reported_at",
                         "cannot be after the sheet is written",

@@ -18,7 +18,6 @@ pub use view::{RouteTemplateView, RouteVersion};
 
 pub(crate) use checkpoint::validated_checkpoints;
 
-
 use super::index_entry::{IndexEntry, basic_entry};
 use crate::record::{Editor, RecordDoc, RecordError, RecordId, RecordKind};
 
@@ -73,10 +72,7 @@ impl RouteTemplate {
 
     pub(crate) fn view_of(doc: &RecordDoc) -> RouteTemplateView {
         doc.memoized("view", || {
-            let name = doc
-                .field(NAME)
-                .map(|field| field.value)
-                .unwrap_or_default();
+            let name = doc.field(NAME).map(|field| field.value).unwrap_or_default();
             RouteTemplateView::fold(name, &doc.events(), doc.conflicts())
         })
     }
@@ -93,9 +89,7 @@ impl RouteTemplate {
             based_on: view.version,
             checkpoints,
         };
-        self.doc
-            .take_step(&view, editor, at, event, &[])
-            .map(drop)
+        self.doc.take_step(&view, editor, at, event, &[]).map(drop)
     }
 
     /// Corrects the route's name; a name is not part of the version, so

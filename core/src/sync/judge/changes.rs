@@ -92,7 +92,11 @@ pub(crate) fn layout_of_creation(change: &Change) -> Result<Layout, Breach> {
     for (index, op) in expanded.operations.iter().enumerate() {
         let key = match (&op.obj, &op.key, op.insert) {
             (ObjectId::Root, Key::Map(key), false) if op.pred.len() == 0 => key.as_str(),
-            _ => return Err(header_changed("a record's first change writes its header only")),
+            _ => {
+                return Err(header_changed(
+                    "a record's first change writes its header only",
+                ));
+            }
         };
         match (&op.action, key) {
             (OpType::Make(ObjType::Map), "fields" | "received")
@@ -102,20 +106,29 @@ pub(crate) fn layout_of_creation(change: &Change) -> Result<Layout, Breach> {
                     return Err(header_changed("the header is written once"));
                 }
             }
-            (
-                OpType::Put(_),
-                "kind" | "schema" | "id" | "estate" | "created_at" | "created_by",
-            ) => scalars += 1,
-            _ => return Err(header_changed("a record's first change writes its header only")),
+            (OpType::Put(_), "kind" | "schema" | "id" | "estate" | "created_at" | "created_by") => {
+                scalars += 1
+            }
+            _ => {
+                return Err(header_changed(
+                    "a record's first change writes its header only",
+                ));
+            }
         }
     }
-    match (made.remove("events"), made.remove("fields"), made.remove("received")) {
+    match (
+        made.remove("events"),
+        made.remove("fields"),
+        made.remove("received"),
+    ) {
         (Some(events), Some(fields), Some(received)) if scalars == 6 => Ok(Layout {
             events,
             fields,
             received,
         }),
-        _ => Err(header_changed("a record's first change writes its whole header")),
+        _ => Err(header_changed(
+            "a record's first change writes its whole header",
+        )),
     }
 }
 
@@ -173,7 +186,9 @@ impl Reader<'_> {
             }
             Some(Built::Slot(index)) => {
                 let index = *index;
-                self.put_part(op, &SLOT_KEYS, "a field", |reader| &mut reader.slots[index].2)
+                self.put_part(op, &SLOT_KEYS, "a field", |reader| {
+                    &mut reader.slots[index].2
+                })
             }
             None => Err(rewritten(
                 "an event or field already written is never altered",
@@ -320,7 +335,10 @@ impl<'a> Complete<'a> {
     }
 
     fn text(&mut self, key: &str) -> Result<String, Breach> {
-        self.parts.texts.remove(key).ok_or_else(|| self.missing(key))
+        self.parts
+            .texts
+            .remove(key)
+            .ok_or_else(|| self.missing(key))
     }
 
     fn time(&mut self) -> Result<DateTime<Utc>, Breach> {
@@ -332,7 +350,12 @@ impl<'a> Complete<'a> {
         self.limits
             .payload(&text)
             .map_err(over_limit)?
-            .ok_or_else(|| (RefusalCode::Invalid, format!("{}'s {key} is not JSON", self.what)))
+            .ok_or_else(|| {
+                (
+                    RefusalCode::Invalid,
+                    format!("{}'s {key} is not JSON", self.what),
+                )
+            })
     }
 
     fn missing(&self, key: &str) -> Breach {

@@ -84,9 +84,7 @@ where
         // answers): after a change that wrote some, rebuild it.
         tip = edits.slots.is_empty().then_some(current);
     }
-    limits
-        .fields(walk.after.field_count())
-        .map_err(over_limit)
+    limits.fields(walk.after.field_count()).map_err(over_limit)
 }
 
 fn judge_change<R>(
@@ -129,7 +127,8 @@ where
     R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
 {
     let raw = &event.raw;
-    walk.context.written_by_author(&raw.user, &raw.device, &raw.kind)?;
+    walk.context
+        .written_by_author(&raw.user, &raw.device, &raw.kind)?;
     if event.after != tip.last_event {
         return Err((
             RefusalCode::HistoryRewritten,

@@ -15,6 +15,7 @@ use automerge::Change;
 use chrono_tz::Tz;
 
 use super::protocol::{RefusalCode, Refused};
+use crate::kinds::AnyRecord;
 use crate::kinds::checklist::ChecklistView;
 use crate::kinds::checklist_template::ChecklistTemplateView;
 use crate::kinds::complaint::ComplaintView;
@@ -22,7 +23,6 @@ use crate::kinds::duty_log::{DutyLog, DutyLogView};
 use crate::kinds::patrol_round::PatrolRoundView;
 use crate::kinds::repair_sheet::RepairSheetView;
 use crate::kinds::route_template::RouteTemplateView;
-use crate::kinds::AnyRecord;
 use crate::record::{
     Editor, Limits, RecordDoc, RecordError, RecordKind, Role, SHARED_CREATOR, Staff,
 };
@@ -134,9 +134,7 @@ fn judge_push(
         RecordKind::RepairSheet => history::judge::<RepairSheetView>(&walk, &changes),
         RecordKind::RouteTemplate => history::judge::<RouteTemplateView>(&walk, &changes),
         RecordKind::PatrolRound => history::judge::<PatrolRoundView>(&walk, &changes),
-        RecordKind::ChecklistTemplate => {
-            history::judge::<ChecklistTemplateView>(&walk, &changes)
-        }
+        RecordKind::ChecklistTemplate => history::judge::<ChecklistTemplateView>(&walk, &changes),
         RecordKind::Checklist => history::judge::<ChecklistView>(&walk, &changes),
         RecordKind::Complaint => history::judge::<ComplaintView>(&walk, &changes),
         RecordKind::DutyLog => history::judge::<DutyLogView>(&walk, &changes),
@@ -219,8 +217,9 @@ fn check_creation(after: &RecordDoc, creation: &Change) -> Result<(), Breach> {
     if header.kind != RecordKind::DutyLog {
         return Ok(());
     }
-    let canonical = RecordDoc::create_shared(header.kind, header.id, &header.estate, header.created_at)
-        .map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
+    let canonical =
+        RecordDoc::create_shared(header.kind, header.id, &header.estate, header.created_at)
+            .map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
     if canonical.heads() == vec![creation.hash()] {
         Ok(())
     } else {
