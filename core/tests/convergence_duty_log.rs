@@ -19,7 +19,6 @@ use stairwell_core::kinds::duty_log::{
     DutyLog, EntryCategory, EquipmentCount, Handover, LogEntry, NewEntry,
 };
 use stairwell_core::record::{Editor, RecordError, Role};
-use stairwell_core::rules::duty_day::duty_day_bounds;
 
 const CATEGORIES: [EntryCategory; 6] = [
     EntryCategory::Call,
@@ -93,8 +92,7 @@ fn duty_date() -> NaiveDate {
 
 /// The log as a desk opens it on its own device.
 fn opened() -> DutyLog {
-    let (day_start, _) = duty_day_bounds(duty_date(), Shanghai);
-    DutyLog::open_for_day("estate-1", duty_date(), day_start).expect("open")
+    DutyLog::open_for_day("estate-1", duty_date(), Shanghai).expect("open")
 }
 
 /// The desk, a patrol officer, the supervisor and a technician on the

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use stairwell_core::record::Role;
+use stairwell_core::record::{Limits, Role};
 
 const DEFAULT_DATA: &str = "./stairwell-data";
 
@@ -63,6 +63,46 @@ pub struct ServeArgs {
     /// Compact a record's change chunks into its snapshot after this many.
     #[arg(long, default_value_t = 64)]
     pub compact_after: u32,
+    #[command(flatten)]
+    pub record_limits: RecordLimitArgs,
+}
+
+/// The shape one record may take (see `stairwell_core::record::Limits` for
+/// the arithmetic behind each default). A push past one is refused with
+/// `over_limit`, naming the limit.
+#[derive(Debug, Args)]
+pub struct RecordLimitArgs {
+    /// The most events one record may hold.
+    #[arg(long, default_value_t = Limits::default().max_events)]
+    pub max_record_events: usize,
+    /// The largest payload of one event, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_event_bytes)]
+    pub max_event_bytes: usize,
+    /// The longest text in a record, in characters.
+    #[arg(long, default_value_t = Limits::default().max_string_chars)]
+    pub max_text_chars: usize,
+    /// The deepest nesting of an event's payload.
+    #[arg(long, default_value_t = Limits::default().max_depth)]
+    pub max_nesting: usize,
+    /// The most fields one record may hold.
+    #[arg(long, default_value_t = Limits::default().max_fields)]
+    pub max_record_fields: usize,
+    /// The most payload bytes all of one record's events may add up to.
+    #[arg(long, default_value_t = Limits::default().max_record_bytes)]
+    pub max_record_bytes: usize,
+}
+
+impl RecordLimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_events: self.max_record_events,
+            max_event_bytes: self.max_event_bytes,
+            max_string_chars: self.max_text_chars,
+            max_depth: self.max_nesting,
+            max_fields: self.max_record_fields,
+            max_record_bytes: self.max_record_bytes,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

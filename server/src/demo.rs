@@ -1757,7 +1757,7 @@ impl Seeder {
     fn past_duty_log(&mut self, date: NaiveDate, signed: bool) -> Result<(), DemoError> {
         let (start, end) = duty_day_bounds(date, self.tz);
         let minutes = Duration::minutes;
-        let mut log = DutyLog::open_for_day(ESTATE_ID, date, start)?;
+        let mut log = DutyLog::open_for_day(ESTATE_ID, date, self.tz)?;
         let desk = self.editor(DESK)?;
         log.append_entry(
             &desk,
@@ -1866,7 +1866,7 @@ impl Seeder {
         // Spread the entries over the part of the day that has passed.
         let span = (self.now - start).num_seconds().max(60);
         let at = |share: i64| start + Duration::seconds(span * share / 100);
-        let mut log = DutyLog::open_for_day(ESTATE_ID, date, start)?;
+        let mut log = DutyLog::open_for_day(ESTATE_ID, date, self.tz)?;
         let desk = self.editor(DESK)?;
         log.append_entry(
             &desk,

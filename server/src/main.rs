@@ -64,6 +64,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             cache_docs: args.cache_docs,
             cache_bytes: args.cache_mib.saturating_mul(1024 * 1024),
             compact_chunks: args.compact_after.max(1),
+            limits: args.record_limits.limits(),
             ..WriterConfig::default()
         },
     };

@@ -319,8 +319,9 @@ fn duty_log_entries_are_never_removed_or_altered() {
     let mut desk = site.device("lin");
     let raw = RawClient::new(site.url());
 
-    let day_start = clock.at(0);
-    let log = DutyLog::open_for_day(ESTATE, day_start.date_naive(), day_start).expect("log");
+    let shanghai = chrono_tz::Asia::Shanghai;
+    let today = stairwell_core::rules::duty_day::duty_day_of(clock.at(0), shanghai);
+    let log = DutyLog::open_for_day(ESTATE, today, shanghai).expect("log");
     let id = desk.create(log.doc());
     for (minute, text) in [
         (5, "resident lost keys"),

@@ -86,7 +86,8 @@ fn sheet(device: &Device, clock: &Clock, n: usize) -> RepairSheet {
 /// it needs fresh pages (more than any free space SQLite's files may hold).
 fn big_sheet(device: &Device, clock: &Clock, bytes: usize) -> RepairSheet {
     let mut sheet = sheet(device, clock, 7777);
-    let line = "水管检查记录 pipe inspection notes, floor by floor; ".repeat(1024);
+    // Each note stays under the limit of 4,000 characters to one text.
+    let line = "水管检查记录 pipe inspection notes, floor by floor; ".repeat(60);
     let mut written = 0;
     let mut n = 0;
     while written < bytes {

@@ -26,6 +26,7 @@ fn two_phones_walk_one_round_and_a_finding_reaches_the_front_desk() {
     site.add_user("li", Role::Patrol, &[ESTATE]);
     site.add_user("zhao", Role::Patrol, &[ESTATE]);
     site.add_user("lin", Role::FrontDesk, &[ESTATE]);
+    site.add_user("wang", Role::Technician, &[ESTATE]);
     let mut supervisor = site.device("chen");
     let mut phone_a = site.device("li");
     let mut phone_b = site.device("zhao");

@@ -17,6 +17,9 @@
 //!   checkpoint, its location) is 5 levels of JSON; 16 leaves room.
 //! - fields: a checklist keeps one field per item; the longest standard
 //!   sheet has under 100 items, so 1,000.
+//! - payload bytes of all events: a duty log of 720 entries of 300 bytes
+//!   is 216 KB; a route revised 520 times, each copy 20 KB, is 10 MB. So
+//!   16 MiB, which also bounds what one record adds to a pull.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +33,7 @@ pub struct Limits {
     pub max_string_chars: usize,
     pub max_depth: usize,
     pub max_fields: usize,
+    pub max_record_bytes: usize,
 }
 
 impl Default for Limits {
@@ -40,6 +44,7 @@ impl Default for Limits {
             max_string_chars: 4_000,
             max_depth: 16,
             max_fields: 1_000,
+            max_record_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -70,6 +75,11 @@ impl Limits {
     /// Refuses a record that would hold more than `count` events.
     pub fn events(&self, count: usize) -> Result<(), OverLimit> {
         self.within("events per record", count, self.max_events)
+    }
+
+    /// Refuses a record whose events' payloads add up to too many bytes.
+    pub fn record_bytes(&self, bytes: usize) -> Result<(), OverLimit> {
+        self.within("payload bytes per record", bytes, self.max_record_bytes)
     }
 
     pub fn fields(&self, count: usize) -> Result<(), OverLimit> {

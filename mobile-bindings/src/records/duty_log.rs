@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use stairwell_core::kinds::Signature as CoreSignature;
 use stairwell_core::kinds::duty_log::{self as core, DutyLog, EntryRef, NewEntry as CoreEntry};
 use stairwell_core::record::{RecordError, RecordId};
-use stairwell_core::rules::duty_day::{duty_day_bounds, duty_day_of};
+use stairwell_core::rules::duty_day::duty_day_of;
 use stairwell_core::store::Store;
 
 use crate::error::Result;
@@ -376,8 +376,7 @@ fn on_current_log<T>(
         let result = store.update(id, |record| verb(record.duty_log()?))?;
         return Ok((result, id));
     }
-    let (start, _) = duty_day_bounds(date, tz);
-    let mut log = DutyLog::open_for_day(&estate, date, start)?;
+    let mut log = DutyLog::open_for_day(&estate, date, tz)?;
     log.doc_mut().set_actor(store.actor().clone());
     let result = verb(&mut log)?;
     store.insert(log.doc())?;

@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use stairwell_core::kinds::BlobHash;
 use stairwell_core::kinds::duty_log::{DutyLog, EquipmentCount, Handover, NewEntry};
 use stairwell_core::record::{RecordError, RecordId};
-use stairwell_core::rules::duty_day::{duty_day_bounds, duty_day_of};
+use stairwell_core::rules::duty_day::duty_day_of;
 use stairwell_core::store::Store;
 
 use super::FieldError;
@@ -199,8 +199,7 @@ fn log_id(store: &mut Store, day: &DayArgs, open: bool) -> Result<RecordId, Fiel
             "this device has no duty log of {estate} for {date} (append an entry or sync first)"
         )));
     }
-    let (start, _) = duty_day_bounds(date, tz);
-    let log = DutyLog::open_for_day(&estate, date, start)?;
+    let log = DutyLog::open_for_day(&estate, date, tz)?;
     store.insert(log.doc())?;
     Ok(id)
 }

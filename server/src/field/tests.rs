@@ -607,7 +607,7 @@ fn show_works_for_every_kind_built_in_a_store() {
     )
     .expect("template");
     let date = chrono::NaiveDate::from_ymd_opt(2024, 5, 1).expect("date");
-    let log = DutyLog::open_for_day("e1", date, at).expect("log");
+    let log = DutyLog::open_for_day("e1", date, chrono_tz::Asia::Shanghai).expect("log");
     for record in [
         AnyRecord::ChecklistTemplate(template),
         AnyRecord::DutyLog(log),

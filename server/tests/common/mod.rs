@@ -259,6 +259,21 @@ pub fn world(serve_args: &[&str]) -> World {
         );
         devices.push(issue(data_ref, user, role));
     }
+    // The technician sheets are dispatched to: a name the rules check.
+    admin_ok(
+        data_ref,
+        &[
+            "user",
+            "add",
+            "wang",
+            "--name",
+            "Wang",
+            "--role",
+            "technician",
+            "--estate",
+            "e1",
+        ],
+    );
     let server = Server::start(data_ref, serve_args);
     let mut devices = devices.into_iter();
     let mut next = || devices.next().expect("device");

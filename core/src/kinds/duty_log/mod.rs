@@ -11,6 +11,7 @@ mod events;
 mod rules;
 mod view;
 
+use crate::rules::duty_day::{duty_day_bounds, duty_day_of};
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 
@@ -36,18 +37,25 @@ impl DutyLog {
         RecordId::derived(&format!("{estate}/duty-log/{duty_date}"))
     }
 
-    /// Opens the log of a duty day starting at `day_start` (computed by the
-    /// rules from the estate's time zone). Any device may do this offline:
-    /// every device creates the very same record, so the copies merge.
-    pub fn open_for_day(
-        estate: &str,
-        duty_date: NaiveDate,
-        day_start: DateTime<Utc>,
-    ) -> Result<Self, RecordError> {
+    /// Opens the log of a duty day of an estate in zone `tz`. Any device
+    /// may do this offline: every device creates the very same record (its
+    /// id and creation time derived from the estate and the day alone), so
+    /// the copies merge, and the server accepts no other record at that id.
+    pub fn open_for_day(estate: &str, duty_date: NaiveDate, tz: Tz) -> Result<Self, RecordError> {
         let estate = required("estate", estate.to_owned())?;
         let id = DutyLog::id_for(&estate, duty_date);
+        let (day_start, _) = duty_day_bounds(duty_date, tz);
         let doc = RecordDoc::create_shared(RecordKind::DutyLog, id, &estate, day_start)?;
         Ok(DutyLog { doc })
+    }
+
+    /// Whether `doc`'s header is the one [`DutyLog::open_for_day`] writes
+    /// for its estate and the duty day it starts: the only duty log the
+    /// server accepts under that id.
+    pub fn is_canonical(header: &crate::record::Header, tz: Tz) -> bool {
+        let duty_date = duty_day_of(header.created_at, tz);
+        let (day_start, _) = duty_day_bounds(duty_date, tz);
+        header.id == DutyLog::id_for(&header.estate, duty_date) && header.created_at == day_start
     }
 
     /// The log as it reads now, folded from its history.

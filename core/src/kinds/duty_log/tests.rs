@@ -38,7 +38,7 @@ fn signature(signer: &str) -> Signature {
 }
 
 fn log() -> DutyLog {
-    DutyLog::open_for_day("estate-1", duty_date(), day_start()).expect("open")
+    DutyLog::open_for_day("estate-1", duty_date(), chrono_tz::Asia::Shanghai).expect("open")
 }
 
 fn entry(text: &str, important: bool, follow_up: bool) -> NewEntry {
@@ -108,7 +108,7 @@ fn open_for_day_derives_the_id_and_keeps_the_day_start() {
     assert_eq!(view.entry_count, 0);
     assert_eq!(log.doc().kind(), RecordKind::DutyLog);
     assert!(is_invalid(
-        DutyLog::open_for_day(" ", duty_date(), day_start()),
+        DutyLog::open_for_day(" ", duty_date(), chrono_tz::Asia::Shanghai),
         "estate"
     ));
 }

@@ -91,7 +91,7 @@ pub(crate) fn layout_of_creation(change: &Change) -> Result<Layout, Breach> {
     let mut scalars = 0;
     for (index, op) in expanded.operations.iter().enumerate() {
         let key = match (&op.obj, &op.key, op.insert) {
-            (ObjectId::Root, Key::Map(key), false) if op.pred.len() == 0 => key.as_str(),
+            (ObjectId::Root, Key::Map(key), false) if op.pred.is_empty() => key.as_str(),
             _ => {
                 return Err(header_changed(
                     "a record's first change writes its header only",

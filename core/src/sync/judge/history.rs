@@ -68,11 +68,18 @@ where
     let old_events = walk.before.map(|doc| doc.raw_events()).unwrap_or_default();
     let mut ids: HashSet<String> = old_events.iter().map(|event| event.id.clone()).collect();
     let mut count = old_events.len();
+    let mut bytes: usize = old_events.iter().map(payload_bytes).sum();
     let mut tip: Option<Tip<R>> = walk.before.map(|doc| Tip::of(doc, &doc.heads()));
     for change in changes {
         let edits = decode(change, walk.layout, limits)?;
         count += edits.events.len();
         limits.events(count).map_err(over_limit)?;
+        bytes += edits
+            .events
+            .iter()
+            .map(|event| payload_bytes(&event.raw))
+            .sum::<usize>();
+        limits.record_bytes(bytes).map_err(over_limit)?;
         let deps = sorted(change.deps());
         let mut current = match tip.take() {
             Some(tip) if tip.heads == deps => tip,
@@ -253,6 +260,11 @@ fn step_of<'a>(
         record: header.id,
         staff: Some(walk.context.staff),
     }
+}
+
+/// An event's payload size as stored (its JSON text).
+fn payload_bytes(event: &RawEvent) -> usize {
+    event.data.to_string().len()
 }
 
 fn sorted(heads: &[ChangeHash]) -> Vec<ChangeHash> {

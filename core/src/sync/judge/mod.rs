@@ -187,15 +187,10 @@ fn check_new_record(after: &RecordDoc, context: &Context<'_>) -> Result<(), Brea
             format!("the record says it was created by {}", header.created_by),
         ));
     }
-    let expected = if shared {
-        let day = header.created_at.with_timezone(&context.tz).date_naive();
-        Some(DutyLog::id_for(&header.estate, day))
+    let fits = if shared {
+        DutyLog::is_canonical(header, context.tz)
     } else {
-        None
-    };
-    let fits = match expected {
-        Some(id) => id == header.id,
-        None => header.id.is_random(),
+        header.id.is_random()
     };
     if fits {
         Ok(())
