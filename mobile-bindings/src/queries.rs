@@ -245,6 +245,15 @@ impl FieldStore {
         })
     }
 
+    /// Undoes what the server refused of a record: puts it back as the
+    /// server has it, or removes it if the server never had it. Returns
+    /// true if anything was undone. The person then takes the step again.
+    pub fn discard_unsynced(&self, record_id: String) -> Result<bool> {
+        let id = crate::types::record_id(&record_id)?;
+        let outcome = self.lock()?.discard_unsynced(id)?;
+        Ok(outcome != stairwell_core::store::Discarded::Nothing)
+    }
+
     /// The records whose changes the server does not have yet (made
     /// offline, or refused by the server). Photo and signature images are
     /// listed by `images`: they travel separately.

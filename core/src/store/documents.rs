@@ -162,7 +162,7 @@ pub(super) fn needs_compaction(stored: &Stored, chunk_len: i64) -> bool {
         || stored.chunk_bytes.saturating_add(chunk_len) > stored.snapshot_bytes
 }
 
-fn compact(
+pub(super) fn compact(
     conn: &Connection,
     id: RecordId,
     doc: &RecordDoc,

@@ -18,6 +18,7 @@ mod meta;
 mod remote;
 mod schema;
 mod sync;
+mod undo;
 
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ pub use index::Query;
 pub use meta::DEFAULT_TIME_ZONE;
 pub use remote::{RemoteBatch, RemoteChanges, RemoteRecord};
 pub use sync::{PendingChange, SyncState};
+pub use undo::Discarded;
 
 /// The device's store. Writes take `&mut self`: one writer per file, as
 /// SQLite wants; open a second `Store` on the same path for another thread.

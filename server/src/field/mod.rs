@@ -84,6 +84,9 @@ enum FieldCommand {
     Resolve(records::ResolveArgs),
     /// Records whose last push the server refused.
     Refusals(records::JsonArgs),
+    /// Undo what the server refused: put a record back as the server has
+    /// it (remove it, if the server never had it), to take the step again.
+    Discard(records::DiscardArgs),
     /// Keep an image file as a blob; prints the hash verbs take.
     Attach(blobs::AttachArgs),
     /// Blobs on this device: pending upload or uploaded.
@@ -112,6 +115,7 @@ pub fn run(args: FieldArgs) -> Result<(), FieldError> {
         FieldCommand::Conflicts(args) => records::conflicts(store, &args),
         FieldCommand::Resolve(args) => records::resolve(store, &args),
         FieldCommand::Refusals(args) => records::refusals(store, &args),
+        FieldCommand::Discard(args) => records::discard(store, &args),
         FieldCommand::Attach(args) => blobs::attach(store, &args),
         FieldCommand::Blobs(args) => blobs::list(store, &args),
         FieldCommand::Fetch(args) => blobs::fetch(store, &args),

@@ -8,7 +8,7 @@ use clap::Args;
 use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, IndexEntry};
 use stairwell_core::record::{RecordDoc, RecordId, TimelineEntry};
-use stairwell_core::store::{Query, Store};
+use stairwell_core::store::{Discarded, Query, Store};
 
 use super::FieldError;
 use super::args::KindArg;
@@ -23,6 +23,11 @@ pub struct ShowArgs {
     pub id: RecordId,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DiscardArgs {
+    pub id: RecordId,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -221,6 +226,17 @@ fn doc_mut(record: &mut AnyRecord) -> &mut RecordDoc {
         AnyRecord::Complaint(r) => r.doc_mut(),
         AnyRecord::DutyLog(r) => r.doc_mut(),
     }
+}
+
+/// Prints what was undone: `<id>: reverted to the server's copy`, `<id>:
+/// removed (the server never had it)` or `<id>: nothing to discard`.
+pub fn discard(store: &mut Store, args: &DiscardArgs) -> Result<(), FieldError> {
+    let what = match store.discard_unsynced(args.id)? {
+        Discarded::Reverted => "reverted to the server's copy",
+        Discarded::Removed => "removed (the server never had it)",
+        Discarded::Nothing => "nothing to discard",
+    };
+    output::print(&format!("{}: {what}", args.id))
 }
 
 pub fn refusals(store: &Store, args: &JsonArgs) -> Result<(), FieldError> {
