@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Editor, Lifecycle, RecordDoc, RecordError, RecordId, Role, Verb, may};
+use super::{Editor, FieldValue, Lifecycle, RecordDoc, RecordError, RecordId, Role, Verb, may};
 
 /// Who is taking a step, when, and what is known of the estate's staff.
 #[derive(Clone, Copy)]
@@ -96,6 +96,11 @@ where
         value: &serde_json::Value,
         events: &[Self::Event],
     ) -> Result<(serde_json::Value, Verb), RecordError>;
+
+    /// Folds a field write the judge admitted into the state, as a later
+    /// read of the document would: how the server carries the state from
+    /// one change to the next without reading the record again.
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>);
 
     /// Fields that a change appending `events` must write (a new sheet's
     /// intake): a step is refused if it leaves one out.

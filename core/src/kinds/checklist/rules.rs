@@ -8,7 +8,7 @@ use super::events::ChecklistEvent;
 use super::view::ChecklistView;
 use crate::kinds::checklist_template::{ChecklistPlan, validated_items};
 use crate::kinds::common::required;
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb, to_json};
+use crate::record::{FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb, to_json};
 
 impl Rulebook for ChecklistView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -120,7 +120,7 @@ impl Rulebook for ChecklistView {
         }
     }
 
-    fn required_fields(&self, _events: &[ChecklistEvent]) -> &'static [&'static str] {
-        &[]
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        self.take_answer(name, value);
     }
 }

@@ -169,6 +169,30 @@ impl ChecklistView {
             .ok_or_else(|| format!("the checklist has no item {id:?}"))
     }
 
+    /// Takes a written answer or meter reading (fields `item.<id>`,
+    /// `meter.<kind>`), as a later read of the document would.
+    pub(super) fn take_answer(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        let typed = value.clone();
+        if let Some(item) = name.strip_prefix("item.") {
+            let answer = FieldValue::parse(typed);
+            match self.item_mut(item) {
+                Some(status) => status.answer = answer,
+                None => {
+                    if let Some(answer) = answer {
+                        self.answers.insert(item.to_owned(), answer);
+                    }
+                }
+            }
+        } else if name.starts_with("meter.") {
+            if let Some(reading) = FieldValue::<MeterReading>::parse(typed) {
+                self.meters
+                    .retain(|kept| kept.value.meter != reading.value.meter);
+                self.meters.push(reading);
+                self.meters.sort_by_key(|kept| kept.value.meter);
+            }
+        }
+    }
+
     fn item_mut(&mut self, id: &str) -> Option<&mut ItemStatus> {
         self.items.iter_mut().find(|status| status.item.id == id)
     }

@@ -6,7 +6,7 @@ use super::events::TemplateEvent;
 use super::items::validated_items;
 use super::view::ChecklistTemplateView;
 use crate::kinds::common::{TEMPLATE_NAME, admit_template_name};
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb};
+use crate::record::{FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb};
 
 impl Rulebook for ChecklistTemplateView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -53,6 +53,12 @@ impl Rulebook for ChecklistTemplateView {
         _events: &[TemplateEvent],
     ) -> Result<(serde_json::Value, Verb), RecordError> {
         admit_template_name(name, value, Verb::DefineChecklist)
+    }
+
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        if let (TEMPLATE_NAME, Some(text)) = (name, value.value.as_str()) {
+            self.name = text.to_owned();
+        }
     }
 
     fn required_fields(&self, events: &[TemplateEvent]) -> &'static [&'static str] {

@@ -10,7 +10,7 @@ use super::intake::{Amendment, INTAKE_FIELDS};
 use super::view::ComplaintView;
 use crate::kinds::common::required;
 use crate::record::{
-    RecordDoc, RecordError, Rulebook, Step, Verb, later_than, parse_field, to_json,
+    FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb, later_than, parse_field, to_json,
 };
 
 impl Rulebook for ComplaintView {
@@ -101,6 +101,13 @@ impl Rulebook for ComplaintView {
             Verb::Amend
         };
         Ok((to_json(name, &amendment.value())?, verb))
+    }
+
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        self.intake.set(name, &value.value);
+        self.callback_by = self.intake.seriousness.called_back_by();
+        self.escalation_required = self.intake.needs_escalation();
+        self.flag_escalation();
     }
 
     fn required_fields(&self, events: &[ComplaintEvent]) -> &'static [&'static str] {

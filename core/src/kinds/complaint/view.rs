@@ -176,7 +176,7 @@ impl ComplaintView {
         view
     }
 
-    fn flag_escalation(&mut self) {
+    pub(super) fn flag_escalation(&mut self) {
         let escalated_at = self.escalation.as_ref().map(|escalation| escalation.at);
         let live = self.state != ComplaintState::Duplicate;
         self.escalation_pending = live && self.escalation_required && escalated_at.is_none();

@@ -7,7 +7,7 @@
 use super::events::{DutyEvent, Entry};
 use super::view::DutyLogView;
 use crate::kinds::common::required;
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb};
+use crate::record::{FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb};
 
 impl Rulebook for DutyLogView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -42,6 +42,9 @@ impl Rulebook for DutyLogView {
             },
         })
     }
+
+    /// No field is ever admitted, so none is folded.
+    fn apply_field(&mut self, _name: &str, _value: &FieldValue<serde_json::Value>) {}
 
     fn admit_field(
         &self,

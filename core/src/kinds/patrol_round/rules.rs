@@ -6,7 +6,7 @@ use super::events::{FindingReport, RoundEvent};
 use super::view::PatrolRoundView;
 use crate::kinds::common::required;
 use crate::kinds::route_template::{RoutePlan, validated_checkpoints};
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb};
+use crate::record::{FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb};
 
 impl Rulebook for PatrolRoundView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -47,6 +47,9 @@ impl Rulebook for PatrolRoundView {
             RoundEvent::Finished => RoundEvent::Finished,
         })
     }
+
+    /// No field is ever admitted, so none is folded.
+    fn apply_field(&mut self, _name: &str, _value: &FieldValue<serde_json::Value>) {}
 
     fn admit_field(
         &self,

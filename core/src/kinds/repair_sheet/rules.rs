@@ -8,7 +8,8 @@ use super::intake::Amendment;
 use super::view::RepairSheetView;
 use crate::kinds::common::{non_empty_items, required};
 use crate::record::{
-    RecordDoc, RecordError, Role, Rulebook, Step, Verb, later_than, parse_field, to_json,
+    FieldValue, RecordDoc, RecordError, Role, Rulebook, Step, Verb, later_than, parse_field,
+    to_json,
 };
 use crate::rules::RepairLocation;
 
@@ -136,6 +137,10 @@ impl Rulebook for RepairSheetView {
             Verb::Amend
         };
         Ok((to_json(name, &amendment.value())?, verb))
+    }
+
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        self.intake.set(name, &value.value);
     }
 
     fn required_fields(&self, events: &[RepairEvent]) -> &'static [&'static str] {

@@ -6,7 +6,7 @@ use super::checkpoint::validated_checkpoints;
 use super::events::RouteEvent;
 use super::view::RouteTemplateView;
 use crate::kinds::common::{TEMPLATE_NAME, admit_template_name};
-use crate::record::{RecordDoc, RecordError, Rulebook, Step, Verb};
+use crate::record::{FieldValue, RecordDoc, RecordError, Rulebook, Step, Verb};
 
 impl Rulebook for RouteTemplateView {
     fn of_doc(doc: &RecordDoc) -> Self {
@@ -55,6 +55,12 @@ impl Rulebook for RouteTemplateView {
         _events: &[RouteEvent],
     ) -> Result<(serde_json::Value, Verb), RecordError> {
         admit_template_name(name, value, Verb::DefineRoute)
+    }
+
+    fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>) {
+        if let (TEMPLATE_NAME, Some(text)) = (name, value.value.as_str()) {
+            self.name = text.to_owned();
+        }
     }
 
     fn required_fields(&self, events: &[RouteEvent]) -> &'static [&'static str] {

@@ -2,8 +2,9 @@
 //! against the record as its author saw it: the state at that change's
 //! dependencies. A device's changes usually form a chain from the heads the
 //! server already has, so the state is carried from one change to the next
-//! and each event costs what it holds; only a change that branches off, or
-//! follows one that wrote fields, needs the state rebuilt at its heads.
+//! and each event or field write costs what it holds (the kind folds both
+//! into its state); only a change that branches off needs the state rebuilt
+//! at its heads.
 
 use std::collections::HashSet;
 
@@ -87,9 +88,7 @@ where
         };
         judge_change(walk, &mut current, &edits, &mut ids)?;
         current.heads = vec![change.hash()];
-        // Fields feed the state (a sheet's price-list flag, a checklist's
-        // answers): after a change that wrote some, rebuild it.
-        tip = edits.slots.is_empty().then_some(current);
+        tip = Some(current);
     }
     limits.fields(walk.after.field_count()).map_err(over_limit)
 }
@@ -108,11 +107,13 @@ where
     for event in &edits.events {
         events.push(judge_event(walk, tip, event, ids)?);
     }
-    let state = &tip.state;
     for slot in &edits.slots {
-        judge_slot(walk, state, &tip.heads, slot, &events)?;
+        judge_slot(walk, &tip.state, &tip.heads, slot, &events)?;
     }
-    for required in state.required_fields(&events) {
+    for slot in &edits.slots {
+        tip.state.apply_field(&slot.name, &slot.value);
+    }
+    for required in tip.state.required_fields(&events) {
         if !edits.slots.iter().any(|slot| slot.name == *required) {
             return Err((
                 RefusalCode::Invalid,

@@ -357,4 +357,47 @@ mod tests {
         let refused = judged(before.doc(), after.doc(), &patrol).expect_err("refused");
         assert_eq!(refused.code, RefusalCode::Forbidden);
     }
+
+    #[test]
+    fn a_checklist_filled_in_offline_is_judged_in_one_push() {
+        use crate::kinds::Signature;
+        use crate::kinds::checklist::{Checklist, ItemResult, Site};
+        use crate::kinds::checklist_template::{ChecklistTemplate, TemplateType, standard_items};
+
+        let supervisor = Editor::new("chen", "phone-chen", Role::Supervisor);
+        let kind = TemplateType::PublicAreaInspection;
+        let template = ChecklistTemplate::define(
+            &supervisor,
+            at(0),
+            "e1",
+            "sheet",
+            kind,
+            standard_items(kind),
+        )
+        .expect("template");
+        let liu = Editor::new("liu", "phone-liu", Role::Patrol);
+        let site = Site::new("B2", "12F", None);
+        let mut list = Checklist::start(&liu, at(1), "e1", template.plan(), site).expect("start");
+        let before = list.doc().clone();
+        // Every item answered, one failed, then signed: the signing names
+        // the failed item, which the judge reads from the answers written
+        // in the same push.
+        let items: Vec<String> = list
+            .view()
+            .items
+            .iter()
+            .map(|s| s.item.id.clone())
+            .collect();
+        for (n, item) in items.iter().enumerate() {
+            let (result, note) = if n == 0 {
+                (ItemResult::Fail, "cracked")
+            } else {
+                (ItemResult::Pass, "")
+            };
+            list.set_item(&liu, at(2), item, result, note).expect("set");
+        }
+        let signature = Signature::new("ab".repeat(32).parse().expect("hash"), "Liu").expect("sig");
+        list.sign(&liu, at(3), signature, None).expect("sign");
+        judged(&before, list.doc(), &liu).expect("accepted");
+    }
 }
