@@ -120,6 +120,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let notices = Notices::new();
     let writer_config = WriterConfig {
         notices: Some(notices.clone()),
+        limits: options.limits.record,
         ..options.writer
     };
     let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), writer_config)?;

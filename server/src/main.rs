@@ -59,12 +59,12 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_push_records: args.max_push_records,
             max_pull_records: args.max_pull_records,
             max_blob_bytes: args.max_blob_bytes,
+            record: args.record_limits.limits(),
         },
         writer: WriterConfig {
             cache_docs: args.cache_docs,
             cache_bytes: args.cache_mib.saturating_mul(1024 * 1024),
             compact_chunks: args.compact_after.max(1),
-            limits: args.record_limits.limits(),
             ..WriterConfig::default()
         },
     };

@@ -32,6 +32,8 @@ pub struct Applied {
     pub pushed_heads: Vec<ChangeHash>,
     /// Whether the push brought any change the server lacked.
     pub changed: bool,
+    /// The events the push appended, to stamp with their receipt time.
+    pub new_events: Vec<String>,
 }
 
 fn refused(pushed: &PushedRecord, code: RefusalCode, message: impl Into<String>) -> Refused {
@@ -75,12 +77,13 @@ pub fn apply(
         limits: judging.limits,
         tz: judging.directory.zone(&after.header().estate),
     };
-    check_push(before, &after, &context)?;
+    let judgement = check_push(before, &after, &context)?;
     let (pushed_heads, changed) = pushed_heads(before, &after);
     Ok(Applied {
         after,
         pushed_heads,
         changed,
+        new_events: judgement.new_events,
     })
 }
 
@@ -203,9 +206,16 @@ fn pushed_heads(before: Option<&RecordDoc>, after: &RecordDoc) -> (Vec<ChangeHas
 
 /// Stamps the server's receipt time on every event not yet stamped, as the
 /// server's own actor so documents do not collect one actor per load.
-pub fn stamp(record: &mut RecordDoc, actor: &ActorId, now: DateTime<Utc>) -> Result<usize, String> {
+pub fn stamp(
+    record: &mut RecordDoc,
+    new_events: &[String],
+    actor: &ActorId,
+    now: DateTime<Utc>,
+) -> Result<usize, String> {
     record.set_actor(actor.clone());
-    record.stamp_received(now).map_err(|err| err.to_string())
+    record
+        .stamp_events(new_events, now)
+        .map_err(|err| err.to_string())
 }
 
 #[cfg(test)]
@@ -220,6 +230,12 @@ mod tests {
 
     fn at(minute: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_772_413_200 + minute * 60, 0).expect("time")
+    }
+
+    /// Stamps every event, as the server does once it has judged them.
+    fn stamp_all(record: &mut RecordDoc, at: DateTime<Utc>) {
+        record.set_actor(ActorId::random());
+        record.stamp_received(at).expect("stamp");
     }
 
     /// Judges as `author`, in estate e1 with one technician, wang.
@@ -286,7 +302,7 @@ mod tests {
         let (editor, author) = desk();
         let device = sheet(&editor);
         let mut server = device.doc().clone();
-        stamp(&mut server, &ActorId::random(), at(2)).expect("stamp");
+        stamp_all(&mut server, at(2));
         let mut edited = device.clone();
         edited.dispatch(&editor, at(3), "wang").expect("dispatch");
         let bytes = edited.doc().save_after(&device.doc().heads());
@@ -375,7 +391,7 @@ mod tests {
         assert_eq!(refusal.code, RefusalCode::HistoryRewritten);
 
         let mut stored = sheet.doc().clone();
-        stamp(&mut stored, &ActorId::random(), at(2)).expect("stamp");
+        stamp_all(&mut stored, at(2));
         let (_, change) = forge(&stored);
         let refusal =
             apply_as(Some(&stored), &push(sheet.id(), change), &author).expect_err("refused");

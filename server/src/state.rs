@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use stairwell_core::record::Limits as RecordLimits;
 use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
 
 use crate::metrics::Metrics;
@@ -21,6 +22,8 @@ pub struct Limits {
     pub max_pull_records: usize,
     /// The largest blob (photo, signature image) accepted, in bytes.
     pub max_blob_bytes: u64,
+    /// The shape one record may take (events, bytes, texts, nesting).
+    pub record: RecordLimits,
 }
 
 impl Default for Limits {
@@ -30,6 +33,7 @@ impl Default for Limits {
             max_push_records: 5_000,
             max_pull_records: 2_000,
             max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
+            record: RecordLimits::default(),
         }
     }
 }

@@ -12,9 +12,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Deserialize;
-use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::judge::{self, Author};
 use stairwell_core::sync::protocol::{
-    self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, SyncRequest, SyncResponse,
+    self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, PushedRecord, Refused, SyncRequest,
+    SyncResponse,
 };
 
 use crate::state::AppState;
@@ -119,15 +120,28 @@ async fn handle(
         )));
     }
     let pushed = request.push.len();
-    let outcome = if request.push.is_empty() {
+    let (push, refused) = precheck(state, request.push).await?;
+    let mut outcome = if push.is_empty() {
         PushOutcome::default()
     } else {
         state
             .writer
-            .push(author.clone(), request.push)
+            .push(author.clone(), push)
             .await
             .map_err(Failure::internal)?
     };
+    for refusal in &refused {
+        state.metrics.refused(refusal.code);
+        tracing::info!(
+            record = %refusal.id,
+            code = refusal.code.as_str(),
+            user = %author.user,
+            device = %author.device,
+            reason = %refusal.message,
+            "push refused"
+        );
+    }
+    outcome.refused.extend(refused);
     let pulled = pull(
         state,
         &author,
@@ -154,6 +168,37 @@ async fn handle(
         refused: outcome.refused,
         records: pulled.records,
     })
+}
+
+/// Looks at every pushed record's size before the writer does (see
+/// [`stairwell_core::sync::judge::precheck`]), on a blocking thread: a
+/// record that could only pass its limits is refused here, and the writer
+/// never spends its time on it.
+async fn precheck(
+    state: &Arc<AppState>,
+    records: Vec<PushedRecord>,
+) -> Result<(Vec<PushedRecord>, Vec<Refused>), Failure> {
+    let limits = state.limits.record;
+    tokio::task::spawn_blocking(move || {
+        let mut refused = Vec::new();
+        let kept = records
+            .into_iter()
+            .filter(|record| match judge::precheck(&record.changes, &limits) {
+                Ok(()) => true,
+                Err((code, message)) => {
+                    refused.push(Refused {
+                        id: record.id.clone(),
+                        code,
+                        message,
+                    });
+                    false
+                }
+            })
+            .collect();
+        (kept, refused)
+    })
+    .await
+    .map_err(Failure::internal)
 }
 
 pub(crate) async fn authenticate(

@@ -176,6 +176,8 @@ struct Staging<'a> {
     job: usize,
     pushed: &'a PushedRecord,
     pushed_heads: &'a [ChangeHash],
+    /// The events the push appended, as the judge found them.
+    new_events: &'a [String],
     base: Option<Base>,
 }
 
@@ -463,6 +465,7 @@ impl Writer {
                 job,
                 pushed,
                 pushed_heads: &applied.pushed_heads,
+                new_events: &applied.new_events,
                 base,
             };
             self.stage(staging, applied.after, local, now)?;
@@ -482,9 +485,10 @@ impl Writer {
             job,
             pushed,
             pushed_heads,
+            new_events,
             base,
         } = staging;
-        push::stamp(&mut after, &self.actor, now).map_err(WriteError::Internal)?;
+        push::stamp(&mut after, new_events, &self.actor, now).map_err(WriteError::Internal)?;
         let tz = self.zone(&after.header().estate)?;
         let record = AnyRecord::from_doc(after)
             .map_err(|err| WriteError::Internal(format!("accepted record unreadable: {err}")))?;

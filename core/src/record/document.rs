@@ -554,13 +554,24 @@ impl RecordDoc {
             .filter(|event| event.received_at.is_none())
             .map(|event| event.id)
             .collect();
+        self.stamp_events(&unstamped, at)
+    }
+
+    /// Stamps the events named by `unstamped` (the ones a push added, as
+    /// the judge found them) with the server's receipt time, without
+    /// reading the rest of the history.
+    pub fn stamp_events(
+        &mut self,
+        unstamped: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<usize, RecordError> {
         if unstamped.is_empty() {
             return Ok(0);
         }
         let received = object(&self.doc, &ROOT, "received")
             .ok_or_else(|| RecordError::Malformed("no received map".into()))?;
         let mut tx = self.doc.transaction();
-        for id in &unstamped {
+        for id in unstamped {
             tx.put(
                 &received,
                 id.as_str(),

@@ -14,9 +14,12 @@
 //!   memory, then stored or pushed in batches);
 //! - [`scenarios`]: cold pull, cold push, reconnect, many devices, big
 //!   estate, long history;
-//! - [`anchor`]: the automerge-repo Node sync server, side by side.
+//! - [`anchor`]: the automerge-repo Node sync server, side by side;
+//! - [`big_push`]: pushes of 1 to 100,000 events onto a long history while
+//!   other devices push, for the cost of judging.
 
 pub mod anchor;
+pub mod big_push;
 pub mod data;
 pub mod machine;
 pub mod report;

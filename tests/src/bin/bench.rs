@@ -30,7 +30,7 @@ use stairwell_tests::bench::machine::machine_line;
 use stairwell_tests::bench::report::Report;
 use stairwell_tests::bench::scenarios::{self, FullEstate};
 use stairwell_tests::bench::site::ensure_server_binary;
-use stairwell_tests::bench::{Options, anchor, fmt_duration};
+use stairwell_tests::bench::{Options, anchor, big_push, fmt_duration};
 
 /// The scenarios, in the order they run (reconnect reuses the cold pull's
 /// estate).
@@ -42,6 +42,7 @@ enum Scenario {
     ManyDevices,
     ManyPushers,
     LongHistory,
+    BigPush,
     BigEstate,
     Anchor,
     All,
@@ -153,6 +154,7 @@ fn main() -> ExitCode {
                 // The server alone: pushes made before the clock starts.
                 Scenario::ManyPushers => scenarios::many_pushers(&opts, &mut report),
                 Scenario::LongHistory => scenarios::long_history(&opts, &mut report),
+                Scenario::BigPush => big_push::big_push(&opts, &mut report),
                 Scenario::BigEstate => scenarios::big_estate(&opts, &mut report),
                 Scenario::Anchor => anchor::anchor(&opts, &mut report),
                 Scenario::All => unreachable!("`all` is expanded above"),

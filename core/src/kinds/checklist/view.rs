@@ -183,13 +183,13 @@ impl ChecklistView {
                     }
                 }
             }
-        } else if name.starts_with("meter.") {
-            if let Some(reading) = FieldValue::<MeterReading>::parse(typed) {
-                self.meters
-                    .retain(|kept| kept.value.meter != reading.value.meter);
-                self.meters.push(reading);
-                self.meters.sort_by_key(|kept| kept.value.meter);
-            }
+        } else if name.starts_with("meter.")
+            && let Some(reading) = FieldValue::<MeterReading>::parse(typed)
+        {
+            self.meters
+                .retain(|kept| kept.value.meter != reading.value.meter);
+            self.meters.push(reading);
+            self.meters.sort_by_key(|kept| kept.value.meter);
         }
     }
 

@@ -78,6 +78,17 @@ pub(crate) fn decode(
     reader.finish()
 }
 
+/// Whether every operation of `change` writes a receipt time: the server's
+/// stamping of a push, which no rule reads.
+pub(crate) fn only_receipts(change: &Change, layout: &Layout) -> bool {
+    change.decode().operations.iter().all(|op| match &op.obj {
+        ObjectId::Id(OpId(counter, actor)) => {
+            (*counter, actor) == (layout.received.0, &layout.received.1)
+        }
+        ObjectId::Root => false,
+    })
+}
+
 /// Reads the layout from a record's first change: the header and its three
 /// containers, exactly as [`crate::record::RecordDoc::create`] writes them.
 pub(crate) fn layout_of_creation(change: &Change) -> Result<Layout, Breach> {

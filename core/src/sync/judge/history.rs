@@ -7,12 +7,15 @@
 //! at its heads.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use automerge::{Change, ChangeHash};
+use automerge::{Change, ChangeHash, ReadDoc};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::changes::{Breach, ChangeEdits, Layout, NewEvent, NewSlot, OpKey, decode, over_limit};
+use super::changes::{
+    Breach, ChangeEdits, Layout, NewEvent, NewSlot, OpKey, decode, only_receipts, over_limit,
+};
 use super::{Context, refusal_of};
 use crate::record::{
     Editor, Event, RawEvent, RecordDoc, RecordError, Rulebook, Step, Verb, judge_step, may,
@@ -59,17 +62,22 @@ pub(super) struct Walk<'a> {
 }
 
 /// Judges every change of `changes` (new to the server, in history order;
-/// for a new record, without its first change).
-pub(super) fn judge<R>(walk: &Walk<'_>, changes: &[Change]) -> Result<(), Breach>
+/// for a new record, without its first change); returns the ids of the
+/// events they append.
+pub(super) fn judge<R>(walk: &Walk<'_>, changes: &[Change]) -> Result<Vec<String>, Breach>
 where
     R: Rulebook,
     R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
 {
     let limits = walk.context.limits;
-    let old_events = walk.before.map(|doc| doc.raw_events()).unwrap_or_default();
-    let mut ids: HashSet<String> = old_events.iter().map(|event| event.id.clone()).collect();
-    let mut count = old_events.len();
-    let mut bytes: usize = old_events.iter().map(payload_bytes).sum();
+    let old = walk.before.map(History::of).unwrap_or_default();
+    let mut ids = NewIds {
+        old: &old.ids,
+        new: HashSet::new(),
+        order: Vec::new(),
+    };
+    let mut count = old.ids.len();
+    let mut bytes = old.payload_bytes;
     let mut tip: Option<Tip<R>> = walk.before.map(|doc| Tip::of(doc, &doc.heads()));
     for change in changes {
         let edits = decode(change, walk.layout, limits)?;
@@ -83,21 +91,62 @@ where
         limits.record_bytes(bytes).map_err(over_limit)?;
         let deps = sorted(change.deps());
         let mut current = match tip.take() {
-            Some(tip) if tip.heads == deps => tip,
+            Some(tip) if tip.heads == deps || saw_all_but_receipts(walk, &tip, &deps) => tip,
             _ => Tip::at(walk.after, &deps)?,
         };
         judge_change(walk, &mut current, &edits, &mut ids)?;
         current.heads = vec![change.hash()];
         tip = Some(current);
     }
-    limits.fields(walk.after.field_count()).map_err(over_limit)
+    limits
+        .fields(walk.after.field_count())
+        .map_err(over_limit)?;
+    Ok(ids.order)
+}
+
+/// What the judge needs of the stored history, kept with the document's
+/// other derived values so a record's next push does not read it again.
+#[derive(Debug, Clone, Default)]
+struct History {
+    ids: Arc<HashSet<String>>,
+    payload_bytes: usize,
+}
+
+impl History {
+    fn of(doc: &RecordDoc) -> History {
+        doc.memoized("judged_history", || {
+            let events = doc.raw_events();
+            History {
+                ids: Arc::new(events.iter().map(|event| event.id.clone()).collect()),
+                payload_bytes: events.iter().map(payload_bytes).sum(),
+            }
+        })
+    }
+}
+
+/// Event ids: the stored ones, and those the push adds, in order.
+struct NewIds<'a> {
+    old: &'a HashSet<String>,
+    new: HashSet<String>,
+    order: Vec<String>,
+}
+
+impl NewIds<'_> {
+    /// Takes `id` if no event of the record has it yet.
+    fn insert(&mut self, id: &str) -> bool {
+        if self.old.contains(id) || !self.new.insert(id.to_owned()) {
+            return false;
+        }
+        self.order.push(id.to_owned());
+        true
+    }
 }
 
 fn judge_change<R>(
     walk: &Walk<'_>,
     tip: &mut Tip<R>,
     edits: &ChangeEdits,
-    ids: &mut HashSet<String>,
+    ids: &mut NewIds<'_>,
 ) -> Result<(), Breach>
 where
     R: Rulebook,
@@ -128,7 +177,7 @@ fn judge_event<R>(
     walk: &Walk<'_>,
     tip: &mut Tip<R>,
     event: &NewEvent,
-    ids: &mut HashSet<String>,
+    ids: &mut NewIds<'_>,
 ) -> Result<R::Event, Breach>
 where
     R: Rulebook,
@@ -146,7 +195,7 @@ where
             ),
         ));
     }
-    if uuid::Uuid::parse_str(&raw.id).is_err() || !ids.insert(raw.id.clone()) {
+    if uuid::Uuid::parse_str(&raw.id).is_err() || !ids.insert(&raw.id) {
         return Err((
             RefusalCode::Invalid,
             format!("the {} entry's id {:?} is not a new one", raw.kind, raw.id),
@@ -181,6 +230,28 @@ where
     });
     tip.last_event = Some(event.key.clone());
     Ok(admitted)
+}
+
+/// Whether a change made at `deps` saw the record as the stored `tip` has
+/// it, but for the server's receipt times: the usual case, since a phone
+/// pushes again before it pulls the change that stamped its last push.
+/// Receipts touch neither the events nor the fields, so the state is the
+/// same, and the change is judged without reading the history again.
+fn saw_all_but_receipts<R>(walk: &Walk<'_>, tip: &Tip<R>, deps: &[ChangeHash]) -> bool {
+    let Some(before) = walk.before else {
+        return false;
+    };
+    if tip.heads != sorted(&before.heads()) {
+        return false;
+    }
+    let unseen = before.automerge().get_changes(deps);
+    // Changes of `deps` the server lacks would make `unseen` meaningless;
+    // they cannot be, since the push applied, but check rather than trust.
+    let known = before.automerge().get_missing_deps(deps).is_empty();
+    known
+        && unseen
+            .iter()
+            .all(|change| only_receipts(change, walk.layout))
 }
 
 /// A field write: a resolution of a conflict its author saw, or a write the
@@ -228,6 +299,11 @@ where
 /// Whether the write replaces every value of a conflict its author saw
 /// with one of those values.
 fn resolves_conflict(after: &RecordDoc, heads: &[ChangeHash], slot: &NewSlot) -> bool {
+    // A write that replaces fewer than two values resolves nothing: only
+    // then is the field read as of the change's heads.
+    if slot.overwrites.len() < 2 {
+        return false;
+    }
     let competing = after.field_values_at(&slot.name, heads);
     let distinct: HashSet<String> = competing.iter().map(|(_, v)| v.to_string()).collect();
     distinct.len() > 1

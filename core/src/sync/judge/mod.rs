@@ -10,6 +10,9 @@
 
 mod changes;
 mod history;
+mod precheck;
+
+pub use precheck::precheck;
 
 use automerge::Change;
 use chrono_tz::Tz;
@@ -80,12 +83,19 @@ impl Context<'_> {
     }
 }
 
+/// What an accepted push added, as the judge read it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Judgement {
+    /// The ids of the events the push appended, for their receipt times.
+    pub new_events: Vec<String>,
+}
+
 /// Checks a push that turns `before` (none for a new record) into `after`.
 pub fn check_push(
     before: Option<&RecordDoc>,
     after: &RecordDoc,
     context: &Context<'_>,
-) -> Result<(), Refused> {
+) -> Result<Judgement, Refused> {
     judge_push(before, after, context).map_err(|(code, message)| Refused {
         id: after.id().to_string(),
         code,
@@ -97,7 +107,7 @@ fn judge_push(
     before: Option<&RecordDoc>,
     after: &RecordDoc,
     context: &Context<'_>,
-) -> Result<(), Breach> {
+) -> Result<Judgement, Breach> {
     check_estate(after, context.author)?;
     let have = before.map(RecordDoc::heads).unwrap_or_default();
     let mut changes = after.automerge().get_changes(&have);
@@ -130,7 +140,7 @@ fn judge_push(
         layout: &layout,
         context,
     };
-    match after.kind() {
+    let new_events = match after.kind() {
         RecordKind::RepairSheet => history::judge::<RepairSheetView>(&walk, &changes),
         RecordKind::RouteTemplate => history::judge::<RouteTemplateView>(&walk, &changes),
         RecordKind::PatrolRound => history::judge::<PatrolRoundView>(&walk, &changes),
@@ -139,9 +149,8 @@ fn judge_push(
         RecordKind::Complaint => history::judge::<ComplaintView>(&walk, &changes),
         RecordKind::DutyLog => history::judge::<DutyLogView>(&walk, &changes),
     }?;
-    AnyRecord::from_doc(after.clone())
-        .map(drop)
-        .map_err(|err| (RefusalCode::Invalid, err.to_string()))
+    AnyRecord::from_doc(after.clone()).map_err(|err| (RefusalCode::Invalid, err.to_string()))?;
+    Ok(Judgement { new_events })
 }
 
 /// The refusal code and message of a rule a step breaks.
@@ -287,7 +296,7 @@ mod tests {
             limits: &Limits::default(),
             tz: chrono_tz::Asia::Shanghai,
         };
-        check_push(Some(before), after, &context)
+        check_push(Some(before), after, &context).map(drop)
     }
 
     fn dispatched_sheet() -> RepairSheet {
