@@ -279,14 +279,8 @@ impl RecordDoc {
         R: Rulebook,
         R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
     {
-        let estate = self.header.estate.clone();
-        let step = Step {
-            editor,
-            at,
-            estate: &estate,
-            record: self.header.id,
-            staff: None,
-        };
+        let header = self.header.clone();
+        let step = Step::on_device(editor, at, &header);
         let event = judge_step(state, &step, event)?;
         let events = [event];
         let fields = judge_fields(state, &step, &events, fields)?;
@@ -314,14 +308,8 @@ impl RecordDoc {
         R: Rulebook,
         R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
     {
-        let estate = self.header.estate.clone();
-        let step = Step {
-            editor,
-            at,
-            estate: &estate,
-            record: self.header.id,
-            staff: None,
-        };
+        let header = self.header.clone();
+        let step = Step::on_device(editor, at, &header);
         let (value, verb) = state.admit_field(&step, name, &value, &[])?;
         self.edit(editor, at, verb, |write| write.set_field(name, &value))
     }

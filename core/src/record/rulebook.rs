@@ -47,7 +47,18 @@ pub trait Staff: Sync {
     fn role_at(&self, estate: &str, user: &str) -> Option<Role>;
 }
 
-impl Step<'_> {
+impl<'a> Step<'a> {
+    /// A step taken by a verb on the phone, which knows no staff list.
+    pub fn on_device(editor: &'a Editor, at: DateTime<Utc>, header: &'a super::Header) -> Self {
+        Step {
+            editor,
+            at,
+            estate: &header.estate,
+            record: header.id,
+            staff: None,
+        }
+    }
+
     /// Checks that `user` works at the record's estate in one of `roles`
     /// (admins may stand in for anyone). Passes when the staff are unknown.
     pub fn names_staff(&self, field: &str, user: &str, roles: &[Role]) -> Result<(), RecordError> {
