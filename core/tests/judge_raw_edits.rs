@@ -57,7 +57,7 @@ fn editor(role: Role) -> Editor {
 }
 
 /// One honest step of a sheet's lifecycle.
-type Step = dyn Fn(&mut RepairSheet) -> Result<(), RecordError>;
+type Step<'a> = dyn Fn(&mut RepairSheet) -> Result<(), RecordError> + 'a;
 
 /// A sheet taken `stage` honest steps into its lifecycle.
 fn sheet_at(stage: usize) -> RepairSheet {
@@ -74,7 +74,7 @@ fn sheet_at(stage: usize) -> RepairSheet {
     let desk = editor(Role::FrontDesk);
     let wang = editor(Role::Technician);
     let mut sheet = RepairSheet::open(&desk, at(1), "e1", intake, at(0), None).expect("open");
-    let steps: [&Step; 4] = [
+    let steps: [&Step<'_>; 4] = [
         &|s| s.dispatch(&desk, at(2), "wang"),
         &|s| s.arrive(&wang, at(3)),
         &|s| s.confirm_items(&wang, at(4), vec!["tap".into()], "list"),
