@@ -30,7 +30,7 @@ apt_install() {
 }
 
 echo "== building the server"
-(cd "$root" && cargo build --quiet -p stairwell-server --bin stairwell)
+(cd "$root" && cargo build --quiet -p stairwell --bin stairwell)
 export STAIRWELL_BIN="$target_dir/debug/stairwell"
 
 "$here/scripts/generate-bindings.sh"

@@ -1,26 +1,18 @@
-//! The `stairwell` command line: `serve` runs the sync server, `admin` sets
-//! up estates, users and devices and rebuilds read models. Declared with
-//! clap so usage errors exit with code 2 and a clear message, like the
-//! admin errors the operator can fix.
+//! The server's commands of the `stairwell` command line: `serve` runs the
+//! sync server, `admin` sets up estates, users and devices and rebuilds read
+//! models, `demo` seeds and serves a demo estate. Declared with clap so
+//! usage errors exit with code 2 and a clear message, like the admin errors
+//! the operator can fix; the binary adds `field` beside them.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
 use stairwell_core::record::{Limits, Role};
 
 const DEFAULT_DATA: &str = "./stairwell-data";
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "stairwell",
-    version,
-    about = "Stairwell's sync server and its administration"
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -28,10 +20,61 @@ pub enum Command {
     Serve(ServeArgs),
     /// Manage estates, users and devices; rebuild read models.
     Admin(AdminArgs),
-    /// The scriptable stand-in for a phone: a device store and its verbs.
-    Field(crate::field::FieldArgs),
     /// Serve a demo estate: seeds ./stairwell-demo on the first run.
     Demo(crate::demo::DemoArgs),
+}
+
+/// Runs one of the server's commands; what it prints and its exit code are
+/// the command line's documented behaviour.
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Serve(args) => serve(args),
+        Command::Admin(args) => match crate::admin::run(args) {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(err.exit_code)
+            }
+        },
+        Command::Demo(args) => crate::demo::run(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let options = crate::app::ServeOptions {
+        data: args.data,
+        listen: args.listen,
+        limits: crate::app::Limits {
+            max_body_bytes: args.max_body_bytes,
+            max_push_records: args.max_push_records,
+            max_pull_records: args.max_pull_records,
+            max_blob_bytes: args.max_blob_bytes,
+            record: args.record_limits.limits(),
+        },
+        writer: crate::writer::WriterConfig {
+            cache_docs: args.cache_docs,
+            cache_bytes: args.cache_mib.saturating_mul(1024 * 1024),
+            compact_chunks: args.compact_after.max(1),
+            ..crate::writer::WriterConfig::default()
+        },
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(crate::app::serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -186,7 +229,15 @@ fn parse_role(text: &str) -> Result<Role, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+    use clap::{CommandFactory, Parser};
+
+    /// The server's commands as the binary mounts them.
+    #[derive(Debug, Parser)]
+    #[command(name = "stairwell")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
 
     #[test]
     fn the_command_line_is_well_formed() {

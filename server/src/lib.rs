@@ -21,7 +21,6 @@ pub mod console;
 pub mod demo;
 pub mod directory;
 pub mod feed;
-pub mod field;
 pub mod identity_handler;
 pub mod metrics;
 pub mod notify;

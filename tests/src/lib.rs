@@ -9,6 +9,10 @@
 //! - [`device`]: a simulated phone: a store file, a token, the identity the
 //!   server gave it, and a settable server URL.
 //! - [`raw`]: hand-made HTTP requests, for input no honest device sends.
+//! - [`api`]: the sync endpoint spoken by hand with issued devices, in a
+//!   world of two estates and a device per role.
+//! - [`console`]: the demo served for the console tests, a cookie-keeping
+//!   browser stand-in and phones that sync beside it.
 //! - [`records`]: sample inputs (intakes, routes, findings) and a clock.
 //! - [`storm`]: a sync storm under repeated SIGKILL, with its ledger checks
 //!   (`tests/server_kill.rs`, `tests/faults_soak.rs`).
@@ -20,15 +24,16 @@
 //!
 //! The tests need the `stairwell` binary, built from the current sources.
 //! `env!("CARGO_BIN_EXE_stairwell")` only exists inside the package that
-//! owns the binary (stairwell-server), and looking for
+//! owns the binary (the `stairwell` package), and looking for
 //! `target/debug/stairwell` at run time is not robust either: `cargo test
 //! -p stairwell-tests` does not build other packages' binaries, so the file
 //! may be missing, or worse, stale. Running `cargo build` from inside a test
 //! would wait on the lock of the `cargo test` that runs it.
 //!
-//! So this package builds the server's own `server/src/main.rs` once more,
+//! So this package builds the binary's own `stairwell/src/main.rs` once more,
 //! as its binary target `stairwell-e2e` (see `Cargo.toml`): the same source
-//! file, linked against the same `stairwell-server` library, so the process
+//! file, linked against the same `stairwell-server` and `stairwell-field`
+//! libraries, so the process
 //! the tests start is exactly `stairwell`, under another file name. Cargo
 //! builds a package's binaries before its integration tests, so the binary
 //! is always there and always current. Test binaries run from
@@ -48,7 +53,9 @@
 //! Every site has its own server process on its own port, so the tests of
 //! one file run in parallel without sharing anything but the machine.
 
+pub mod api;
 pub mod bench;
+pub mod console;
 pub mod device;
 pub mod faults;
 pub mod raw;

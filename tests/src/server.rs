@@ -104,6 +104,8 @@ pub fn issue(data: &Path, user: &str) -> Issued {
 /// A running (or killed) `stairwell serve` process.
 #[derive(Debug)]
 pub struct Server {
+    /// `serve`, or `demo` (which seeds its data on the first start).
+    command: &'static str,
     data: PathBuf,
     args: Vec<String>,
     log: PathBuf,
@@ -124,7 +126,18 @@ impl Server {
     /// Starts `stairwell serve --data DATA --listen 127.0.0.1:0 ARGS…` and
     /// waits until it announces its address. Its log goes to `DATA.log`.
     pub fn start(data: &Path, args: &[&str]) -> Server {
+        Server::spawned("serve", data, args)
+    }
+
+    /// Starts `stairwell demo --data DATA --listen 127.0.0.1:0`, which seeds
+    /// the demo estate on its first start, and waits for its address.
+    pub fn demo(data: &Path) -> Server {
+        Server::spawned("demo", data, &[])
+    }
+
+    fn spawned(command: &'static str, data: &Path, args: &[&str]) -> Server {
         let mut server = Server {
+            command,
             data: data.to_owned(),
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             log: data.with_extension("log"),
@@ -143,7 +156,7 @@ impl Server {
             .open(&self.log)
             .expect("open the server log");
         let mut child = Command::new(binary())
-            .arg("serve")
+            .arg(self.command)
             .arg("--data")
             .arg(&self.data)
             .args(["--listen", "127.0.0.1:0"])
@@ -154,10 +167,17 @@ impl Server {
             .spawn()
             .expect("start stairwell serve");
         let mut stdout = BufReader::new(child.stdout.take().expect("the server's stdout"));
+        // `serve` announces its address first; `demo` after its banner.
         let mut line = String::new();
-        stdout
-            .read_line(&mut line)
-            .expect("read the server's stdout");
+        for _ in 0..200 {
+            line.clear();
+            let read = stdout
+                .read_line(&mut line)
+                .expect("read the server's stdout");
+            if read == 0 || line.starts_with("listening on ") {
+                break;
+            }
+        }
         let Some(url) = line.trim().strip_prefix("listening on ") else {
             let _ = child.kill();
             let _ = child.wait();

@@ -1,4 +1,4 @@
-//! The business rules of DOMAIN.md, as plain data and pure functions.
+//! The business rules of docs/DOMAIN.md, as plain data and pure functions.
 //!
 //! Records (on the phone) and the server (for office screens) both need the same
 //! answers to "when is this due?", "is this floor covered?" and "did we reach

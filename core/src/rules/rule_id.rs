@@ -1,6 +1,6 @@
 //! A stable name for every rule. Deadlines and rate reports carry one, so an
 //! office screen can say which rule a late sheet broke, documents can store
-//! it (as the `code`), and a test can be traced back to a line of DOMAIN.md.
+//! it (as the `code`), and a test can be traced back to a line of docs/DOMAIN.md.
 //! The table below is the single list: code, description and `ALL` are
 //! generated from it, so they cannot drift apart.
 
@@ -8,14 +8,14 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 macro_rules! rule_table {
     ($($variant:ident => $code:literal, $describe:literal;)*) => {
-        /// Every rule of DOMAIN.md the product computes or checks.
+        /// Every rule of docs/DOMAIN.md the product computes or checks.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub enum RuleId {
             $(#[doc = $describe] $variant,)*
         }
 
         impl RuleId {
-            /// Every rule, in DOMAIN.md order.
+            /// Every rule, in docs/DOMAIN.md order.
             pub const ALL: &'static [RuleId] = &[$(RuleId::$variant),*];
 
             /// The stable name stored in documents; never change a published one.

@@ -9,7 +9,7 @@
 //!   once, answered within 10 minutes (`rules::complaints`): its row is due
 //!   10 minutes after it was received, and done at its solving answer, its
 //!   answer after the report to the department head, or its handling;
-//! - for a complaint DOMAIN.md names no handling deadline. Until the
+//! - for a complaint docs/DOMAIN.md names no handling deadline. Until the
 //!   procedures give one, a complaint counts as on time when handled by the
 //!   end of the local day after the day it was received
 //!   ([`COMPLAINT_HANDLED_WITHIN_DAYS`]), counted in calendar days like

@@ -339,7 +339,7 @@ pub struct MonthlyReport {
     /// Complaints handled on time / all complaints received in the month.
     pub complaint_timeliness: RateReport,
     pub complaints: TimelinessCounts,
-    /// Help requests answered in time (no rate of its own in DOMAIN.md).
+    /// Help requests answered in time (no rate of its own in docs/DOMAIN.md).
     pub help_requests: TimelinessCounts,
     /// Share of complaints handled in the month that were called back.
     pub complaint_callbacks: RateReport,

@@ -2,16 +2,14 @@
 //! phone reaches another whole, a change made there comes back as only the
 //! change, and another estate's devices neither see nor touch it.
 
-mod common;
-
 use std::thread;
 
 use automerge::ActorId;
 use chrono::Utc;
-use common::{heads, open_sheet, pushed, request, world};
 use stairwell_core::kinds::repair_sheet::{RepairSheet, RepairState};
 use stairwell_core::record::RecordDoc;
 use stairwell_core::sync::protocol::RefusalCode;
+use stairwell_tests::api::{heads, open_sheet, pushed, request, world};
 
 #[test]
 fn a_sheet_travels_between_devices_of_one_estate() {

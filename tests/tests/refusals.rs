@@ -7,15 +7,14 @@
 //! back as the server has it (or removes one the server never had), after
 //! which the step is taken again, correctly, and syncs.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{BIN, World, world};
+use stairwell_tests::api::{World, world};
+use stairwell_tests::server::binary;
 
 fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
+    let out = Command::new(binary())
         .arg("field")
         .arg("--store")
         .arg(store)
@@ -38,7 +37,7 @@ fn enroll(w: &World, name: &str, token: &str) -> std::path::PathBuf {
     let store = w.dir.path().join(format!("{name}.db"));
     field(
         &store,
-        &["enroll", "--server", &w.server.client.url, "--token", token],
+        &["enroll", "--server", &w.client().url, "--token", token],
     );
     store
 }

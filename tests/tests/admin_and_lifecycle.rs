@@ -3,9 +3,8 @@
 //! cleanly on SIGTERM, keeps everything across a restart, and rebuilds its
 //! read model from the documents.
 
-mod common;
-
-use common::{Server, World, admin, admin_ok, open_sheet, pushed, request, world};
+use stairwell_tests::Server;
+use stairwell_tests::api::{Client, World, admin, admin_ok, open_sheet, pushed, request, world};
 
 fn fails_with_2(data: &std::path::Path, args: &[&str], says: &str) {
     let out = admin(data, args);
@@ -160,7 +159,7 @@ fn health_metrics_shutdown_restart_and_rebuild() {
     }
 
     // One server per data directory.
-    let second = std::process::Command::new(common::BIN)
+    let second = std::process::Command::new(stairwell_tests::server::binary())
         .arg("serve")
         .arg("--data")
         .arg(&w.data)
@@ -175,7 +174,7 @@ fn health_metrics_shutdown_restart_and_rebuild() {
     assert!(rebuilt.contains("of 1 records"), "{rebuilt}");
 
     let World {
-        server,
+        mut server,
         data,
         dir: _dir,
         supervisor,
@@ -188,9 +187,10 @@ fn health_metrics_shutdown_restart_and_rebuild() {
     );
 
     let again = Server::start(&data, &[]);
-    let (_, metrics) = again.client.get("/metrics");
+    let again = Client::new(again.url());
+    let (_, metrics) = again.get("/metrics");
     assert!(metrics.contains("stairwell_records_stored 1"), "{metrics}");
-    let pulled = again.client.sync(&supervisor, &request(0, vec![]));
+    let pulled = again.sync(&supervisor, &request(0, vec![]));
     assert_eq!(pulled.records.len(), 1);
     assert!(pulled.records[0].whole);
     assert_eq!(pulled.records[0].index, index);

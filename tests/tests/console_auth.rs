@@ -4,12 +4,10 @@
 //! no form without its CSRF token, no sign-in with a wrong password, no
 //! session after sign-out or a password change.
 
-mod console_support;
-
 use chrono::{Duration, Utc};
-use console_support::{Demo, PASSWORD, Phone, Web, admin};
 use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
 use stairwell_core::rules::{RepairLocation, Urgency};
+use stairwell_tests::console::{Demo, PASSWORD, Phone, Web, admin};
 
 fn sheet(phone: &Phone, estate: &str, problem: &str) -> RepairSheet {
     let now = Utc::now();

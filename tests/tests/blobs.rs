@@ -3,13 +3,10 @@
 //! anyone can read them, the size limit, reads limited to the uploader's
 //! estates, and records that sync whether or not their photos have.
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
 use chrono::Utc;
-use common::{BIN, Device, World, open_sheet, world};
 use stairwell_core::kinds::BlobHash;
 use stairwell_core::store::{BlobStatus, Store, blob_hash};
 use stairwell_core::sync::blobs::{
@@ -18,6 +15,8 @@ use stairwell_core::sync::blobs::{
 };
 use stairwell_core::sync::http::{self, TransportError};
 use stairwell_core::sync::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION};
+use stairwell_tests::api::{Device, World, open_sheet, world};
+use stairwell_tests::server::binary;
 
 const CHUNK: u64 = CHUNK_BYTES as u64;
 
@@ -521,7 +520,7 @@ fn a_record_syncs_while_its_photo_is_pending_and_the_photo_follows() {
 
 /// Runs `stairwell field --store STORE ARGS…`, which must succeed.
 fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(BIN)
+    let out = Command::new(binary())
         .arg("field")
         .arg("--store")
         .arg(store)

@@ -1,66 +1,41 @@
 //! Shared by the console tests: the real `stairwell demo` on an ephemeral
-//! loopback port (the demo estate, its users with the demo password, their
+//! loopback port (the one [`crate::Server`], in its demo mode) (the demo estate, its users with the demo password, their
 //! device tokens), a small cookie-keeping HTTP client that does not follow
 //! redirects, and field devices (the core's offline store and HTTP sync).
-#![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use crate::server::Server;
 
 use stairwell_core::record::{Editor, RecordId};
 use stairwell_core::store::Store;
 use stairwell_core::sync::http;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_stairwell");
 pub const ESTATE: &str = "east-court";
 pub const PASSWORD: &str = "demo";
 
 /// `stairwell demo` on 127.0.0.1:0, killed when dropped.
 #[derive(Debug)]
 pub struct Demo {
-    pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub url: String,
-    child: Child,
-    _stdout: BufReader<ChildStdout>,
+    pub server: Server,
+    pub dir: tempfile::TempDir,
 }
 
 impl Demo {
     pub fn start() -> Demo {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("demo");
-        let log = std::fs::File::create(dir.path().join("demo.log")).expect("log");
-        let mut child = Command::new(BIN)
-            .args(["demo", "--listen", "127.0.0.1:0", "--data"])
-            .arg(&data)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start stairwell demo");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut url = None;
-        for _ in 0..200 {
-            let mut line = String::new();
-            if stdout.read_line(&mut line).expect("read stdout") == 0 {
-                break;
-            }
-            if let Some(found) = line.trim().strip_prefix("listening on ") {
-                url = Some(found.to_owned());
-                break;
-            }
-        }
-        let url = url.unwrap_or_else(|| {
-            let log = std::fs::read_to_string(dir.path().join("demo.log")).unwrap_or_default();
-            panic!("the demo did not start listening:\n{log}")
-        });
+        let server = Server::demo(&data);
         Demo {
-            dir,
+            url: server.url().to_owned(),
             data,
-            url,
-            child,
-            _stdout: stdout,
+            server,
+            dir,
         }
     }
 
@@ -92,16 +67,9 @@ impl Demo {
     }
 }
 
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Runs the admin command line; whether it succeeded and what it said.
 pub fn admin(data: &Path, args: &[&str], stdin: &str) -> (bool, String) {
-    let mut child = Command::new(BIN)
+    let mut child = Command::new(crate::server::binary())
         .arg("admin")
         .arg("--data")
         .arg(data)

@@ -9,19 +9,17 @@
 //! Needs Debian's `chromium` and `chromium-driver`; `scripts/test-all`
 //! installs them. Without them this test fails, saying so.
 
-mod console_support;
-
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use console_support::{Demo, PASSWORD, Phone};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use stairwell_core::kinds::repair_sheet::{Amendment, Intake, RepairSheet};
 use stairwell_core::rules::{RepairLocation, Urgency};
+use stairwell_tests::console::{Demo, PASSWORD, Phone};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";

@@ -2,15 +2,15 @@
 //! serving: malformed bodies, bad tokens, oversized bodies, unknown protocol
 //! versions, and pushed records the rules refuse.
 
-mod common;
-
 use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, Value};
 use chrono::Utc;
-use common::{Client, Device, World, admin_ok, issue, open_sheet, pushed, request, world};
 use stairwell_core::kinds::repair_sheet::{RepairSheet, RepairState};
 use stairwell_core::record::{Editor, RecordDoc, RecordId, Role};
 use stairwell_core::sync::protocol::{self, ErrorCode, RefusalCode, SyncRequest};
+use stairwell_tests::api::{
+    Client, Device, World, admin_ok, issue, open_sheet, pushed, request, world,
+};
 
 /// A plain pull still works.
 fn still_serves(client: &Client, device: &Device) {

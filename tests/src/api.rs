@@ -1,12 +1,13 @@
-//! Test harness: the real `stairwell` binary, set up through its admin
-//! command line and served on an ephemeral loopback port, spoken to over
-//! HTTP like a phone would.
-#![allow(dead_code)]
+//! The device API spoken by hand: a small blocking client for
+//! `POST /v1/sync` and plain GETs, devices issued through the admin command
+//! line with the editor their phone would write events as, and a [`World`]
+//! of two estates and a device for each role the API tests need, served by
+//! the one [`crate::Server`].
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, ExitStatus, Output, Stdio};
+use std::process::{Command, Output};
+
+use crate::server::Server;
 
 use automerge::ChangeHash;
 use chrono::{Duration, Utc};
@@ -19,11 +20,9 @@ use stairwell_core::sync::protocol::{
     SyncRequest, SyncResponse,
 };
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_stairwell");
-
 /// Runs `stairwell admin --data DATA ARGS…`.
 pub fn admin(data: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
+    Command::new(crate::server::binary())
         .arg("admin")
         .arg("--data")
         .arg(data)
@@ -141,64 +140,13 @@ impl Client {
     }
 }
 
-/// A running `stairwell serve` on 127.0.0.1 with an ephemeral port.
-#[derive(Debug)]
-pub struct Server {
-    child: Child,
-    _stdout: BufReader<ChildStdout>,
-    pub client: Client,
-}
-
-impl Server {
-    pub fn start(data: &Path, extra: &[&str]) -> Server {
-        let log = File::create(data.with_extension("log")).expect("log file");
-        let mut child = Command::new(BIN)
-            .arg("serve")
-            .arg("--data")
-            .arg(data)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .spawn()
-            .expect("start stairwell serve");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read stdout");
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
-        Server {
-            child,
-            _stdout: stdout,
-            client: Client::new(&url),
-        }
-    }
-
-    /// Sends SIGTERM and waits for the process to end.
-    pub fn stop(mut self) -> ExitStatus {
-        let pid = rustix::process::Pid::from_child(&self.child);
-        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM");
-        self.child.wait().expect("wait")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// Two estates and a device for each kind of user the tests need.
 #[derive(Debug)]
 pub struct World {
     pub dir: tempfile::TempDir,
     pub data: PathBuf,
     pub server: Server,
+    pub client: Client,
     /// Front desk at e1: opens sheets.
     pub desk: Device,
     /// Supervisor at e1: dispatches.
@@ -211,7 +159,7 @@ pub struct World {
 
 impl World {
     pub fn client(&self) -> &Client {
-        &self.server.client
+        &self.client
     }
 }
 
@@ -278,6 +226,7 @@ pub fn world(serve_args: &[&str]) -> World {
     let mut devices = devices.into_iter();
     let mut next = || devices.next().expect("device");
     World {
+        client: Client::new(server.url()),
         desk: next(),
         supervisor: next(),
         patrol: next(),
