@@ -1,5 +1,5 @@
 //! `checklist` and `checklist-template`: inspection sheets filled in on site
-//! (DOMAIN §3) and the templates they copy. Templates are defined from the
+//! (docs/DOMAIN.md §3) and the templates they copy. Templates are defined from the
 //! core's standard items of their type, as the procedures print them. A
 //! repair sheet opened from a failed item is stored before the checklist
 //! links it, as for patrol findings.

@@ -1,4 +1,4 @@
-//! `complaint`: complaints and the seven kinds of help request (DOMAIN §4,
+//! `complaint`: complaints and the seven kinds of help request (docs/DOMAIN.md §4,
 //! §5), taken by the "four clears and one report" and worked through
 //! dispatch, handling, the resident's sign-off and the callback. The four
 //! clears are flags of `complaint open`; the core refuses an intake that

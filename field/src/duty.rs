@@ -1,4 +1,4 @@
-//! `duty`: the duty log (DOMAIN §6), one per estate per duty day. The
+//! `duty`: the duty log (docs/DOMAIN.md §6), one per estate per duty day. The
 //! commands act on the log of the current duty day (08:30 to 08:30 in the
 //! estate's time zone, from `rules::duty_day`) unless `--date` names
 //! another, and open it when the device lacks it: every device derives the

@@ -1,4 +1,4 @@
-//! `patrol` and `route`: walking a round (DOMAIN §2) and planning the routes
+//! `patrol` and `route`: walking a round (docs/DOMAIN.md §2) and planning the routes
 //! rounds follow. A round starts from a route template already on the
 //! device, as on a phone; a repair sheet opened from a finding is stored
 //! first and then linked from the round, so a failure in between never

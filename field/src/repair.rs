@@ -1,4 +1,4 @@
-//! `repair`: the repair sheet's verbs (DOMAIN §1), one subcommand per step
+//! `repair`: the repair sheet's verbs (docs/DOMAIN.md §1), one subcommand per step
 //! the procedures name, each a thin call of the core's verb as the enrolled
 //! user. The core checks role, lifecycle and inputs; this file only turns
 //! flags into the core's input types.

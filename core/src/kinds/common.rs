@@ -1,7 +1,7 @@
 //! Value types shared by several record kinds: blob references for photos and
 //! signatures (their bytes never enter a document), notes and signatures, and
 //! the resident's rating and callbacks, which repair sheets and complaints
-//! record alike so monthly rates read them one way (DOMAIN §5).
+//! record alike so monthly rates read them one way (docs/DOMAIN.md §5).
 
 use std::fmt;
 use std::str::FromStr;
@@ -110,7 +110,7 @@ pub enum Satisfaction {
     Dissatisfied,
 }
 
-/// A callback to the resident after the work (DOMAIN §5).
+/// A callback to the resident after the work (docs/DOMAIN.md §5).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Callback {
     pub method: CallbackMethod,

@@ -12,7 +12,7 @@ use super::Role;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verb {
-    // Repair sheet (DOMAIN §1)
+    // Repair sheet (docs/DOMAIN.md §1)
     OpenRepairSheet,
     Dispatch,
     Quote,

@@ -1,4 +1,4 @@
-//! Checklists (DOMAIN §3): an inspection sheet filled in on site from a
+//! Checklists (docs/DOMAIN.md §3): an inspection sheet filled in on site from a
 //! template on the phone (public-area or cleaning inspection, renovation
 //! acceptance, unit handover). Each item is answered pass / fail / not
 //! applicable, a failed one with what is wrong; a handover also records the

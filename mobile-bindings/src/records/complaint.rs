@@ -1,4 +1,4 @@
-//! Complaints and help requests (DOMAIN §4, §5): taken at the desk by the
+//! Complaints and help requests (docs/DOMAIN.md §4, §5): taken at the desk by the
 //! "four clears and one report", dispatched to a department, handled,
 //! signed off by the resident and called back, or closed as a duplicate.
 //! A serious or major complaint is escalated to company management at once.

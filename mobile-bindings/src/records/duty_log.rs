@@ -1,4 +1,4 @@
-//! The duty log (DOMAIN §6): one per estate per duty day (08:30 to 08:30 in
+//! The duty log (docs/DOMAIN.md §6): one per estate per duty day (08:30 to 08:30 in
 //! the estate's time zone). No line is ever altered or removed: closing a
 //! follow-up or correcting a mistake is a new line that points at the old
 //! one. Officers hand over with an equipment count and the open follow-ups;

@@ -1,4 +1,4 @@
-//! Patrol rounds (DOMAIN §2): an officer walks a planned route, signs in at
+//! Patrol rounds (docs/DOMAIN.md §2): an officer walks a planned route, signs in at
 //! each checkpoint by its tag, records findings and opens repair sheets
 //! from them. A round starts from a route template already on the phone
 //! (supervisors define routes; a sync brings them). Check-ins are never

@@ -1,4 +1,4 @@
-//! Repair sheets (DOMAIN §1): opened by the desk (or a patrol officer) for
+//! Repair sheets (docs/DOMAIN.md §1): opened by the desk (or a patrol officer) for
 //! every repair request, dispatched to a technician, worked on site and
 //! called back. One method per step the procedures name; each runs as the
 //! enrolled person now and is refused, changing nothing, when the sheet's

@@ -1,7 +1,7 @@
 //! Callbacks (`/callbacks?estate=E`): the cases still to be called back,
 //! overdue first, then those still in time
 //! ([`crate::read_models::callbacks_at`]); and this month's callback shares
-//! against the targets of DOMAIN §5 (at least 50% of handled complaints, 30%
+//! against the targets of docs/DOMAIN.md §5 (at least 50% of handled complaints, 30%
 //! of completed repairs), from [`crate::read_models::monthly_rates`].
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! The duty log (`/duty?estate=E&date=YYYY-MM-DD`): the entries of a duty
 //! day (08:30 to 08:30 local) in order, the handovers with both signatures
 //! and the equipment count, and the supervisor's sign-off. The log may
-//! never lose a line [DOMAIN §6]: the server refuses any push that would
+//! never lose a line [docs/DOMAIN.md §6]: the server refuses any push that would
 //! remove or alter one, so the page shows how many entries were ever
 //! appended (every `entry_appended` event in the history) against how many
 //! it shows, which must be the same.

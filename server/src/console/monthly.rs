@@ -8,7 +8,7 @@
 //! [`crate::read_models::monthly_rates`], the repair tiers from the
 //! `repair_timeliness` rows of the sheets reported in the month
 //! ([`crate::read_models::repair_tiers`]), each sheet against its urgency
-//! tier's deadline [DOMAIN §2.5]: on time when the technician arrived (or
+//! tier's deadline [docs/DOMAIN.md §2.5]: on time when the technician arrived (or
 //! the job ended) by it, late when after it or still not done past it,
 //! pending while still in time.
 //!

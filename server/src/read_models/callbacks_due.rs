@@ -1,4 +1,4 @@
-//! Callbacks [DOMAIN §5]: after a repair is completed (within 1 month) or a
+//! Callbacks [docs/DOMAIN.md §5]: after a repair is completed (within 1 month) or a
 //! complaint is handled (within 3 days) the resident is called back, again
 //! and again until satisfied. `callbacks_due` keeps one row per case that
 //! calls for a callback, with its due time from `rules::callbacks`, so the

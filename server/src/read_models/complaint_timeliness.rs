@@ -1,4 +1,4 @@
-//! Complaint timeliness [DOMAIN §4]: "complaint timeliness rate = complaints
+//! Complaint timeliness [docs/DOMAIN.md §4]: "complaint timeliness rate = complaints
 //! handled on time / all complaints x 100%", monthly. `complaint_timeliness`
 //! keeps one row per complaint or help request: when it was received, when
 //! it was handled, by when it should have been, whether it was on time, and

@@ -1,4 +1,4 @@
-//! Patrol rounds and their findings [DOMAIN §2]: the officer signs in at
+//! Patrol rounds and their findings [docs/DOMAIN.md §2]: the officer signs in at
 //! each checkpoint in the planned order, and each finding reaches whoever
 //! acts on it in time (a damaged facility within 2 h, a broken plant-room
 //! lock within 1 h, a hazard or a disturbance at once). Two tables let the

@@ -1,4 +1,4 @@
-//! Patrol coverage [DOMAIN §2]: "every floor of every building and all shared
+//! Patrol coverage [docs/DOMAIN.md §2]: "every floor of every building and all shared
 //! facilities are covered twice a week". Two tables make that a query:
 //!
 //! - `patrol_visits`: one row per check-in of every round (estate, building,

@@ -1,4 +1,4 @@
-//! Repair deadlines by urgency tier [DOMAIN §1, §2.5]: extra-urgent on site
+//! Repair deadlines by urgency tier [docs/DOMAIN.md §1, §2.5]: extra-urgent on site
 //! or handled within 10 minutes, urgent within 15, normal the same day or at
 //! the agreed time. `repair_timeliness` keeps one row per repair sheet: its
 //! urgency, when it was reported, its tier's deadline

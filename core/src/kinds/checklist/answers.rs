@@ -29,7 +29,7 @@ pub struct ItemAnswer {
 
 impl ItemAnswer {
     /// A failed item needs its note: every defect is written on the form
-    /// (DOMAIN §3), and the note is what a repair sheet is opened from.
+    /// (docs/DOMAIN.md §3), and the note is what a repair sheet is opened from.
     pub(crate) fn validated(result: ItemResult, note: &str) -> Result<Self, RecordError> {
         let note = note.trim().to_owned();
         if result == ItemResult::Fail && note.is_empty() {

@@ -1,4 +1,4 @@
-//! The events of a checklist's history (DOMAIN §3): the start with the
+//! The events of a checklist's history (docs/DOMAIN.md §3): the start with the
 //! copied template, each answer and meter reading (whose current values live
 //! in correctable fields), photos, signatures, completion and the repair
 //! sheets opened from failed items. Stored as `type` + JSON `data`; see

@@ -1,4 +1,4 @@
-//! The checklist (DOMAIN §3): one template's items filled in on site, each
+//! The checklist (docs/DOMAIN.md §3): one template's items filled in on site, each
 //! pass / fail / not applicable with a note and photos; for a unit handover
 //! also the meter readings and the owner's signature. A failed item can open
 //! a repair sheet. Each public method is one step the procedures name.

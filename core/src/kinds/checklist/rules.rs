@@ -1,4 +1,4 @@
-//! The checklist's rulebook (DOMAIN §3): what each step of filling in a
+//! The checklist's rulebook (docs/DOMAIN.md §3): what each step of filling in a
 //! checklist must carry, and the fields a step writes (an item's answer, a
 //! meter reading) beside its event. The verbs in `mod.rs` and the server's
 //! push check both judge steps here (see [`crate::record::Rulebook`]).

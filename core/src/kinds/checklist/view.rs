@@ -1,7 +1,7 @@
 //! A checklist's derived state: a pure fold over its events in history order
 //! (see [`crate::record::replay`]), with each item's current answer and each
 //! meter's reading read from their fields. Its [`Lifecycle::check`] is the
-//! one statement of what a checklist accepts when (DOMAIN §3); it judges by
+//! one statement of what a checklist accepts when (docs/DOMAIN.md §3); it judges by
 //! events only, so replay gives the same verdict whatever was corrected since.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -79,7 +79,7 @@ pub struct ChecklistView {
     pub meters: Vec<FieldValue<MeterReading>>,
     pub signing: Option<Signing>,
     /// A handover signed with defects: one door key stays with the office
-    /// until they are fixed (DOMAIN §3).
+    /// until they are fixed (docs/DOMAIN.md §3).
     pub key_retained_by_office: bool,
     pub completed_at: Option<DateTime<Utc>>,
     pub notes: Vec<Note>,

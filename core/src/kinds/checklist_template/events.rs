@@ -1,4 +1,4 @@
-//! The events of a checklist template's history (DOMAIN §3): its definition
+//! The events of a checklist template's history (docs/DOMAIN.md §3): its definition
 //! and each revision of the item list. Stored as `type` + JSON `data`; see
 //! [`crate::record::RawEvent`].
 

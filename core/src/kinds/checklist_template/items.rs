@@ -1,4 +1,4 @@
-//! What a checklist template is made of (DOMAIN §3): its type, which decides
+//! What a checklist template is made of (docs/DOMAIN.md §3): its type, which decides
 //! what the filled-in checklist must carry (meter readings, signatures), and
 //! its items. Checklists copy these values when they start.
 

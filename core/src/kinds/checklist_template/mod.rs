@@ -1,4 +1,4 @@
-//! The checklist template (DOMAIN §3): a versioned list of items to inspect,
+//! The checklist template (docs/DOMAIN.md §3): a versioned list of items to inspect,
 //! of one type (public-area inspection, cleaning inspection, renovation
 //! acceptance, unit handover). Checklists copy the version they start from,
 //! so revising a template never changes one being filled in.

@@ -1,4 +1,4 @@
-//! The checklist template's rulebook (DOMAIN §3): a template is defined once
+//! The checklist template's rulebook (docs/DOMAIN.md §3): a template is defined once
 //! with its items, then revised into new versions, each based on the
 //! version its author saw; its name is its one correctable field.
 

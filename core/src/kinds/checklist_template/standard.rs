@@ -25,7 +25,7 @@ const FOCUS: &str = "检查重点 / Focus";
 const ORDER: &str = "公共秩序 / Public order";
 
 /// The public-area inspection sheet: the four focus items of [§10.5.2]
-/// first, then what DOMAIN §2 says is recorded on this sheet.
+/// first, then what docs/DOMAIN.md §2 says is recorded on this sheet.
 const PUBLIC_AREA: &[(&str, &str, &str)] = &[
     (
         "corridor_walls_floors",

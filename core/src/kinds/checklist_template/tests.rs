@@ -66,7 +66,7 @@ fn public_area_sheet_has_the_four_focus_items() {
             "lamps",
             "lifts"
         ],
-        "DOMAIN §2: public-area inspection focus [§10.5.2]"
+        "docs/DOMAIN.md §2: public-area inspection focus [§10.5.2]"
     );
     assert!(items[3].label.contains("Lifts working"));
 }

@@ -1,4 +1,4 @@
-//! Which DOMAIN §4-§5 deadline a complaint or help request waits on: a
+//! Which docs/DOMAIN.md §4-§5 deadline a complaint or help request waits on: a
 //! serious complaint reported to management at once, a help request not
 //! solved at once answered within 10 min, and the callback within 3 days of
 //! handling. The rules live in [`crate::rules`]; this picks the one that applies.

@@ -1,4 +1,4 @@
-//! The events of a complaint's or help request's history (DOMAIN §4, §5),
+//! The events of a complaint's or help request's history (docs/DOMAIN.md §4, §5),
 //! one variant per step the procedures name. Stored as `type` + JSON `data`;
 //! see [`crate::record::RawEvent`].
 

@@ -20,7 +20,7 @@ pub(crate) const INTAKE_FIELDS: &[&str] = &[
     "serious",
 ];
 
-/// The resident's details and the desk's judgement of the case (DOMAIN §4).
+/// The resident's details and the desk's judgement of the case (docs/DOMAIN.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intake {
     pub resident_name: String,
@@ -47,7 +47,7 @@ pub enum Amendment {
     Serious(bool),
 }
 
-/// The departments complaints are dispatched to (DOMAIN §4).
+/// The departments complaints are dispatched to (docs/DOMAIN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Department {
@@ -61,7 +61,7 @@ pub enum Department {
     Mail,
 }
 
-/// How serious a complaint is; decides who calls the resident back (DOMAIN §5).
+/// How serious a complaint is; decides who calls the resident back (docs/DOMAIN.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Seriousness {
@@ -70,7 +70,7 @@ pub enum Seriousness {
     Major,
 }
 
-/// Who calls the resident back after a complaint is handled (DOMAIN §5).
+/// Who calls the resident back after a complaint is handled (docs/DOMAIN.md §5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CallbackBy {
@@ -195,7 +195,7 @@ impl Amendment {
 }
 
 /// How the case reached the desk: a complaint, or one of the seven kinds of
-/// help request (DOMAIN §4).
+/// help request (docs/DOMAIN.md §4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -239,7 +239,7 @@ impl Channel {
     }
 }
 
-/// The "four clears and one report" rule for taking a complaint (DOMAIN §4).
+/// The "four clears and one report" rule for taking a complaint (docs/DOMAIN.md §4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FourClears {
     /// Heard clearly: the resident's own words.

@@ -1,4 +1,4 @@
-//! The complaint (DOMAIN §4, §5): a resident's complaint or one of the seven
+//! The complaint (docs/DOMAIN.md §4, §5): a resident's complaint or one of the seven
 //! kinds of help request, taken by the "four clears and one report", then
 //! worked through received → dispatched → handled → signed off → called
 //! back, or closed as a duplicate of the complaint that carries the case.

@@ -1,4 +1,4 @@
-//! The complaint's rulebook (DOMAIN §4, §5): what each step of a complaint
+//! The complaint's rulebook (docs/DOMAIN.md §4, §5): what each step of a complaint
 //! or help request must carry, and which fields each step writes. The verbs
 //! in `mod.rs` build events and hand them here; so does the server, for
 //! every pushed event (see [`crate::record::Rulebook`]).

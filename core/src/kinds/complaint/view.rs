@@ -1,6 +1,6 @@
 //! A complaint's derived state: a pure fold over its events in history order
 //! (see [`crate::record::replay`]). Its [`Lifecycle::check`] is the one
-//! statement of which step may follow which (DOMAIN §4, §5).
+//! statement of which step may follow which (docs/DOMAIN.md §4, §5).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -187,7 +187,7 @@ impl ComplaintView {
     }
 
     /// Whether the resident's last callback left them satisfied; until then
-    /// the case is called back again (DOMAIN §5).
+    /// the case is called back again (docs/DOMAIN.md §5).
     pub fn callback_settled(&self) -> bool {
         self.callbacks
             .last()

@@ -1,4 +1,4 @@
-//! The events of a duty log (DOMAIN §6). The log may never lose a page nor
+//! The events of a duty log (docs/DOMAIN.md §6). The log may never lose a page nor
 //! have an entry altered, so every line is an event, and closing a
 //! follow-up or correcting a mistake is a new entry that points at the one
 //! it is about. Stored as `type` + JSON `data`; see
@@ -89,7 +89,7 @@ impl NewEntry {
     }
 }
 
-/// The handover between two officers on duty (DOMAIN §6).
+/// The handover between two officers on duty (docs/DOMAIN.md §6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handover {
     pub outgoing: String,

@@ -1,4 +1,4 @@
-//! The duty log (DOMAIN §6): one per estate per duty day (08:30 to 08:30
+//! The duty log (docs/DOMAIN.md §6): one per estate per duty day (08:30 to 08:30
 //! local). Everything handled on duty is written in it; no line is ever
 //! altered or removed; officers hand over with an equipment count and the
 //! open follow-ups; the customer-service supervisor signs it each morning.

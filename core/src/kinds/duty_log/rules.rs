@@ -1,4 +1,4 @@
-//! The duty log's rulebook (DOMAIN §6): an entry says what happened and may
+//! The duty log's rulebook (docs/DOMAIN.md §6): an entry says what happened and may
 //! refer only to an entry of the same log; a handover counts the equipment
 //! and is signed by both officers; the supervisor signs once. The log keeps
 //! no correctable fields: a correction is a new entry. The verbs in `mod.rs`

@@ -1,6 +1,6 @@
 //! A duty log's derived state: a pure fold over its lines in history order
 //! (see [`crate::record::replay`]). Its [`Lifecycle::check`] is the one
-//! statement of what may be written when (DOMAIN §6). A line that a
+//! statement of what may be written when (docs/DOMAIN.md §6). A line that a
 //! concurrent edit made invalid (a follow-up closed twice, a handover that
 //! missed a follow-up written meanwhile on another phone) is still shown,
 //! marked, because no page is ever torn out of the log.

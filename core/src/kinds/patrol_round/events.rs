@@ -1,4 +1,4 @@
-//! The events of a patrol round's history (DOMAIN §2): the start with the
+//! The events of a patrol round's history (docs/DOMAIN.md §2): the start with the
 //! copied route, each check-in, each finding and the repair sheets opened
 //! from it, notes, photos and the finish. Stored as `type` + JSON `data`;
 //! see [`crate::record::RawEvent`].
@@ -49,7 +49,7 @@ pub enum CheckInMethod {
     Manual,
 }
 
-/// What an officer found (DOMAIN §2): its category decides the record it
+/// What an officer found (docs/DOMAIN.md §2): its category decides the record it
 /// belongs on and its deadline.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingReport {

@@ -1,4 +1,4 @@
-//! The patrol round (DOMAIN §2): one officer walking a planned route,
+//! The patrol round (docs/DOMAIN.md §2): one officer walking a planned route,
 //! signing in at each checkpoint, recording what they find and opening
 //! repair sheets from findings. Each public method is one step the
 //! procedures name.

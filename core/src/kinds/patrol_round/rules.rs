@@ -1,4 +1,4 @@
-//! The patrol round's rulebook (DOMAIN §2): what each step of a round must
+//! The patrol round's rulebook (docs/DOMAIN.md §2): what each step of a round must
 //! carry. A round keeps no correctable fields. The verbs in `mod.rs` and the
 //! server's push check both judge steps here (see [`crate::record::Rulebook`]).
 

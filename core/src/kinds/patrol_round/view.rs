@@ -284,7 +284,7 @@ impl Lifecycle for PatrolRoundView {
 }
 
 impl PatrolRoundView {
-    /// The earliest reporting deadline (DOMAIN §2) of a finding that has
+    /// The earliest reporting deadline (docs/DOMAIN.md §2) of a finding that has
     /// not yet opened a repair sheet.
     pub fn next_report_deadline(&self) -> Option<Deadline> {
         self.findings

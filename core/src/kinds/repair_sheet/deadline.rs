@@ -1,4 +1,4 @@
-//! Which DOMAIN §1 deadline a repair sheet is waiting on, by its state: the
+//! Which docs/DOMAIN.md §1 deadline a repair sheet is waiting on, by its state: the
 //! one number an "open sheets by deadline" screen sorts by. The rules
 //! themselves live in [`crate::rules::repair`] and
 //! [`crate::rules::callbacks`]; this file only picks the one that applies.

@@ -1,4 +1,4 @@
-//! The events of a repair sheet's history (DOMAIN §1), one variant per step
+//! The events of a repair sheet's history (docs/DOMAIN.md §1), one variant per step
 //! the procedures name. Stored as `type` + JSON `data`; see
 //! [`crate::record::RawEvent`].
 

@@ -9,7 +9,7 @@ use crate::kinds::common::{required, valid_phone};
 use crate::record::{RecordDoc, RecordError, to_json};
 use crate::rules::{RepairLocation, Urgency};
 
-/// The resident's request as taken at the desk (DOMAIN §1).
+/// The resident's request as taken at the desk (docs/DOMAIN.md §1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Intake {
     pub resident_name: String,

@@ -1,4 +1,4 @@
-//! The repair sheet (DOMAIN §1): opened for every repair request, in a unit
+//! The repair sheet (docs/DOMAIN.md §1): opened for every repair request, in a unit
 //! (paid) or a public area (free), and worked through reported → dispatched →
 //! quoted → on site → agreed/declined → completed → handed back → returned →
 //! called back. Each public method is one step the procedures name.

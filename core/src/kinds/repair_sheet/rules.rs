@@ -1,4 +1,4 @@
-//! The repair sheet's rulebook (DOMAIN §1): what each step must carry, who
+//! The repair sheet's rulebook (docs/DOMAIN.md §1): what each step must carry, who
 //! may take it on this sheet, and which fields each step writes. The verbs
 //! in `mod.rs` build events and hand them here; the server hands every
 //! pushed event here too (see [`crate::record::Rulebook`]).

@@ -1,6 +1,6 @@
 //! A repair sheet's derived state: a pure fold over its events in history
 //! order (see [`crate::record::replay`]). Its [`Lifecycle::check`] is the one
-//! statement of which step may follow which (DOMAIN §1).
+//! statement of which step may follow which (docs/DOMAIN.md §1).
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -11,7 +11,7 @@ use crate::kinds::{CallbackRecord, Note, Photo, Satisfaction, Signature};
 use crate::record::{Conflict, Event, Lifecycle, TimelineEntry, replay};
 use crate::rules::RepairLocation;
 
-/// The lifecycle of a repair sheet (DOMAIN §1).
+/// The lifecycle of a repair sheet (docs/DOMAIN.md §1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RepairState {
@@ -147,7 +147,7 @@ impl RepairSheetView {
     }
 
     /// Whether a resident's callback left them satisfied; until then the
-    /// case is called back again (DOMAIN §5).
+    /// case is called back again (docs/DOMAIN.md §5).
     pub fn callback_settled(&self) -> bool {
         self.callbacks
             .last()

@@ -1,4 +1,4 @@
-//! The places a patrol route passes (DOMAIN §2: buildings, floors, units,
+//! The places a patrol route passes (docs/DOMAIN.md §2: buildings, floors, units,
 //! shops, car parks, green areas, facility rooms). Rounds copy these values
 //! when they start and findings reuse [`Location`], so a place is described
 //! the same way wherever it appears.

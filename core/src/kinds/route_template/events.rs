@@ -1,4 +1,4 @@
-//! The events of a route template's history (DOMAIN §2): its definition and
+//! The events of a route template's history (docs/DOMAIN.md §2): its definition and
 //! each revision of the checkpoint list. Stored as `type` + JSON `data`; see
 //! [`crate::record::RawEvent`].
 

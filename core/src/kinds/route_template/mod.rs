@@ -1,4 +1,4 @@
-//! The route template (DOMAIN §2): a supervisor's planned patrol route, an
+//! The route template (docs/DOMAIN.md §2): a supervisor's planned patrol route, an
 //! ordered list of checkpoints that every round follows. Revising a route
 //! makes a new version; rounds copy the version they start from, so a
 //! revision never changes a round already under way.

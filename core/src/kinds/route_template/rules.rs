@@ -1,4 +1,4 @@
-//! The route template's rulebook (DOMAIN §2): a route is defined once with
+//! The route template's rulebook (docs/DOMAIN.md §2): a route is defined once with
 //! its checkpoints in order, then revised into new versions, each based on
 //! the version its author saw; its name is its one correctable field.
 
