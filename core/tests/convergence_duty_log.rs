@@ -3,7 +3,7 @@
 //! starts its own while offline), converges when the three are merged in any
 //! order, and no line is ever lost: every entry appended on any device is in
 //! the merged log, and `entry_count` is the number of distinct entries. The
-//! log may never lose a page (DOMAIN §6), and it is the one kind whose
+//! log may never lose a page (the procedures §6), and it is the one kind whose
 //! replicas are created apart rather than copied, so it has its own file.
 
 mod common;

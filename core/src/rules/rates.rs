@@ -28,7 +28,7 @@ pub struct RateReport {
     pub denominator: u32,
     /// `None` when there were no cases.
     pub percent: Option<f64>,
-    /// `None` when neither DOMAIN nor the estate sets a target.
+    /// `None` when neither the procedures nor the estate sets a target.
     pub target_percent: Option<f64>,
     /// `None` when there is nothing to judge (no cases, or no target), so an
     /// empty month shows as "no data" rather than as a pass.
@@ -36,7 +36,7 @@ pub struct RateReport {
 }
 
 /// Complaint timeliness rate = complaints handled on time / all complaints
-/// x 100. DOMAIN sets no target for it; pass the estate's, if it has one.
+/// x 100. the procedures sets no target for it; pass the estate's, if it has one.
 pub fn complaint_timeliness_rate(
     handled_on_time: u32,
     all_complaints: u32,
@@ -50,7 +50,7 @@ pub fn complaint_timeliness_rate(
     )
 }
 
-/// The share of cases DOMAIN asks to be called back after an occasion.
+/// The share of cases the procedures asks to be called back after an occasion.
 pub fn default_callback_target_percent(occasion: CallbackOccasion) -> f64 {
     match occasion {
         CallbackOccasion::ComplaintHandled => COMPLAINT_CALLBACK_TARGET_PERCENT,
@@ -59,7 +59,7 @@ pub fn default_callback_target_percent(occasion: CallbackOccasion) -> f64 {
     }
 }
 
-/// The callback share for an occasion against DOMAIN's default target.
+/// The callback share for an occasion against the procedures' default target.
 pub fn callback_rate(occasion: CallbackOccasion, called_back: u32, cases: u32) -> RateReport {
     callback_rate_with_target(
         occasion,

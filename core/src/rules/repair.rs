@@ -94,7 +94,7 @@ pub fn paid_appointment_technician_on_site(appointment: DateTime<Utc>) -> Deadli
 }
 
 /// An item not on the price list: the engineering supervisor decides
-/// feasibility and fee within 15 min. DOMAIN does not say of what; the
+/// feasibility and fee within 15 min. the procedures does not say of what; the
 /// supervisor can only start once engineering has the sheet, so the clock
 /// starts when engineering received it.
 pub fn quote_decided(sheet_received_at: DateTime<Utc>) -> Deadline {
