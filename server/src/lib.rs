@@ -1,36 +1,25 @@
-//! Stairwell's sync server as a library, so the `stairwell` binary stays a
-//! thin command-line shell and tests can reach the same pieces.
+//! Stairwell's sync server as a library. The folders are its layers, each
+//! importing only those listed before it (`scripts/check-layers` checks):
 //!
-//! Request path: [`app`] routes `POST /v1/sync` to [`sync_handler`], which
-//! authenticates through [`auth`], hands pushed records to the single
-//! [`writer`] (group commit; per-record checks in [`push`]) and answers the
-//! pull half from [`feed`]. Everything durable goes through the
-//! [`storage::Storage`] trait, implemented over SQLite in [`storage::sqlite`].
-//! Each commit also updates the report tables of [`read_models`] (served as
-//! JSON by [`reports_handler`]) and is announced to feed WebSockets by
-//! [`notify`]. [`console`] is the office's browser console, served beside
-//! the API. [`demo`] seeds and serves a demo estate.
+//! 1. [`reports`]: pure derivations of the report rows a record
+//!    contributes (patrol visits, callbacks due, timeliness), no SQL.
+//! 2. [`store`]: the storage traits and their types; [`store::sqlite`]
+//!    holds all the SQL (records and feed, accounts and sessions, read-model
+//!    tables, blobs, schema and migrations).
+//! 3. [`accounts`]: estates, users, devices, tokens and passwords.
+//! 4. [`engine`]: the single writer with its group commit, judging
+//!    ([`engine::push`]), compaction and document cache, the feed page, the
+//!    notices of commits as plain data, the office's reports read from the
+//!    read models, and rebuilding them.
+//! 5. [`http`]: the device API: router, sync, identity, blobs, reports, the
+//!    feed WebSocket.
+//! 6. [`console`]: the office's browser console: pages and i18n.
+//! 7. [`cli`]: composition: `serve`, `admin`, `demo`.
 
-pub mod admin;
-pub mod app;
-pub mod auth;
-pub mod blob_handler;
-pub mod cache;
+pub mod accounts;
 pub mod cli;
 pub mod console;
-pub mod demo;
-pub mod directory;
-pub mod feed;
-pub mod identity_handler;
-pub mod metrics;
-pub mod notify;
-pub mod push;
-pub mod read_models;
-pub mod reports_handler;
-pub mod state;
-pub mod storage;
-pub mod sync_handler;
-pub mod writer;
-
-#[cfg(test)]
-pub(crate) mod test_server;
+pub mod engine;
+pub mod http;
+pub mod reports;
+pub mod store;

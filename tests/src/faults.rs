@@ -8,7 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use stairwell_server::storage::sqlite::DB_FILE;
+use stairwell_server::store::sqlite::DB_FILE;
 
 /// `PRAGMA integrity_check` of the server database in `data`: `"ok"` when
 /// whole. Run it on a stopped server's directory.

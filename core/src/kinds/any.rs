@@ -112,3 +112,29 @@ impl AnyRecord {
         each_kind!(self, record => record.index_entry(tz))
     }
 }
+
+/// Any typed record gives its document: what a caller needs to save or push
+/// the record after a verb, whatever its kind.
+pub trait HasDoc {
+    fn record_doc(&self) -> &RecordDoc;
+}
+
+macro_rules! has_doc {
+    ($($type:ty),*) => {
+        $(impl HasDoc for $type {
+            fn record_doc(&self) -> &RecordDoc {
+                self.doc()
+            }
+        })*
+    };
+}
+
+has_doc!(
+    RepairSheet,
+    Complaint,
+    PatrolRound,
+    RouteTemplate,
+    Checklist,
+    ChecklistTemplate,
+    DutyLog
+);

@@ -15,7 +15,7 @@ pub mod patrol_round;
 pub mod repair_sheet;
 pub mod route_template;
 
-pub use any::AnyRecord;
+pub use any::{AnyRecord, HasDoc};
 pub use common::{
     BlobHash, Callback, CallbackMethod, CallbackRecord, Note, Photo, Satisfaction, Signature,
 };

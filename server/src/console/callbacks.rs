@@ -1,8 +1,8 @@
 //! Callbacks (`/callbacks?estate=E`): the cases still to be called back,
 //! overdue first, then those still in time
-//! ([`crate::read_models::callbacks_at`]); and this month's callback shares
+//! ([`crate::engine::report_queries::callbacks_at`]); and this month's callback shares
 //! against the targets of docs/DOMAIN.md §5 (at least 50% of handled complaints, 30%
-//! of completed repairs), from [`crate::read_models::monthly_rates`].
+//! of completed repairs), from [`crate::engine::report_queries::monthly_rates`].
 
 use std::sync::Arc;
 
@@ -15,8 +15,9 @@ use stairwell_core::rules::rates::month_of;
 use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, blocking};
-use crate::read_models::{self, CallbackCase};
-use crate::state::AppState;
+use crate::engine::report_queries;
+use crate::http::state::AppState;
+use crate::reports::CallbackCase;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CallbacksQuery {
@@ -46,8 +47,8 @@ async fn render(
     let month = month_of(now, estate.tz);
     let found = estate.clone();
     let (report, monthly) = blocking(state, move |storage| {
-        let report = read_models::callbacks_at(storage.read_models(), &found, now)?;
-        let monthly = read_models::monthly_rates(storage.read_models(), &found, month, now)?;
+        let report = report_queries::callbacks_at(storage.read_models(), &found, now)?;
+        let monthly = report_queries::monthly_rates(storage.read_models(), &found, month, now)?;
         Ok((report, monthly))
     })
     .await?;

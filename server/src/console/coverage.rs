@@ -1,12 +1,12 @@
 //! Patrol coverage (`/coverage?estate=E&week=YYYY-MM-DD`): the building ×
 //! floor grid of the local week (Monday to Monday) against the
 //! twice-a-week rule, read from the `patrol_visits` read model
-//! ([`crate::read_models::coverage_grid`]); then the rounds started in the
+//! ([`crate::engine::report_queries::coverage_grid`]); then the rounds started in the
 //! week that missed checkpoints or went out of the planned order, and the
 //! week's findings past their reporting deadline (2 h for facility damage,
 //! 1 h for a plant-room lock...) with no repair sheet opened for them, read
 //! from the `patrol_rounds` and `patrol_findings` read models
-//! ([`crate::read_models::patrol_exceptions`]). No round document is loaded.
+//! ([`crate::engine::report_queries::patrol_exceptions`]). No round document is loaded.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -20,8 +20,9 @@ use stairwell_core::rules::local_time::local_date;
 
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use crate::read_models::{self, CoverageGrid};
-use crate::state::AppState;
+use crate::engine::report_queries;
+use crate::http::state::AppState;
+use crate::reports::CoverageGrid;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct CoverageQuery {
@@ -59,8 +60,8 @@ async fn render(
     let found_estate = estate.clone();
     let (grid, exceptions) = blocking(state, move |storage| {
         let models = storage.read_models();
-        let grid = read_models::coverage_grid(models, &found_estate, day)?;
-        let exceptions = read_models::patrol_exceptions(models, &found_estate, day, now)?;
+        let grid = report_queries::coverage_grid(models, &found_estate, day)?;
+        let exceptions = report_queries::patrol_exceptions(models, &found_estate, day, now)?;
         Ok((grid, exceptions))
     })
     .await?;

@@ -27,7 +27,7 @@ use super::html::{self, esc};
 use super::login::local_path;
 use super::session::{Ctx, PageError, Posted, blocking};
 use super::write;
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// Departments complaints go to, by their stored names.
 pub const DEPARTMENTS: [&str; 4] = ["engineering", "security", "property", "mail"];

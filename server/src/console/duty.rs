@@ -18,7 +18,7 @@ use stairwell_core::rules::duty_day::duty_day_of;
 
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct DutyQuery {

@@ -1,5 +1,5 @@
 //! `GET /events`: server-sent events for open console pages. The writer
-//! announces every group commit on [`crate::notify`]'s broadcast; this
+//! announces every group commit on [`crate::http::feed_ws`]'s broadcast; this
 //! forwards each announcement that touches one of the signed-in user's
 //! estates as an event `feed` whose data is the newest feed position, and
 //! the page's script fetches its live part again. Only positions travel
@@ -23,8 +23,8 @@ use futures_util::stream::{self, Stream};
 use tokio::sync::broadcast;
 
 use super::session::Ctx;
-use crate::notify::{FeedNotice, Notices};
-use crate::state::AppState;
+use crate::engine::notices::{FeedNotice, Notices};
+use crate::http::state::AppState;
 
 /// `GET /events`.
 pub async fn stream(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {

@@ -17,9 +17,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::html::{self, esc};
 use super::messages::{LANG_COOKIE, Lang};
-use super::password;
 use super::session::{self, PageError, Posted, blocking, cookie, random_token, same_secret};
-use crate::state::AppState;
+use crate::accounts::password;
+use crate::http::state::AppState;
 
 const LOGIN_COOKIE: &str = "sw_login";
 

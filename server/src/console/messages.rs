@@ -866,7 +866,7 @@ mod tests {
         include_str!("html.rs"),
         include_str!("login.rs"),
         include_str!("monthly.rs"),
-        include_str!("password.rs"),
+        include_str!("../accounts/password.rs"),
         include_str!("record.rs"),
         include_str!("session.rs"),
         include_str!("today.rs"),

@@ -34,10 +34,8 @@ pub mod html;
 pub mod login;
 pub mod messages;
 pub mod monthly;
-pub mod password;
 pub mod record;
 pub mod session;
-pub mod store;
 pub mod today;
 pub mod write;
 
@@ -47,11 +45,11 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+pub use crate::store::console::{ConsoleStore, ConsoleUser};
 pub use messages::Lang;
 pub use session::Ctx;
-pub use store::{ConsoleStore, ConsoleUser};
 
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// The console's routes, merged into the server's router.
 pub fn routes() -> Router<Arc<AppState>> {

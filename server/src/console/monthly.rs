@@ -5,9 +5,9 @@
 //!
 //! Every figure is read from the read models, never from the documents:
 //! complaint timeliness and callback shares from
-//! [`crate::read_models::monthly_rates`], the repair tiers from the
+//! [`crate::engine::report_queries::monthly_rates`], the repair tiers from the
 //! `repair_timeliness` rows of the sheets reported in the month
-//! ([`crate::read_models::repair_tiers`]), each sheet against its urgency
+//! ([`crate::engine::report_queries::repair_tiers`]), each sheet against its urgency
 //! tier's deadline [docs/DOMAIN.md §2.5]: on time when the technician arrived (or
 //! the job ended) by it, late when after it or still not done past it,
 //! pending while still in time.
@@ -27,9 +27,11 @@ use super::callbacks::{percent, rates_table};
 use super::chart::{self, Bar};
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use crate::read_models::{self, MonthlyReport, TierRates, TimelinessCounts};
-use crate::state::AppState;
-use crate::storage::Estate;
+use crate::engine::report_queries;
+use crate::engine::report_queries::{MonthlyReport, TimelinessCounts};
+use crate::http::state::AppState;
+use crate::reports::TierRates;
+use crate::store::Estate;
 
 /// The exportable tables.
 pub const TABLES: [&str; 3] = ["timeliness", "repairs", "callbacks"];
@@ -71,9 +73,9 @@ async fn report(
             .ok_or_else(|| PageError::BadRequest(ctx.t("error.bad_request").to_owned()))?
     };
     blocking(state, move |storage| {
-        let rates = read_models::monthly_rates(storage.read_models(), &estate, month, now)?
+        let rates = report_queries::monthly_rates(storage.read_models(), &estate, month, now)?
             .ok_or_else(|| PageError::BadRequest("no such month".into()))?;
-        let tiers = read_models::repair_tiers(storage.read_models(), &estate, month, now)?;
+        let tiers = report_queries::repair_tiers(storage.read_models(), &estate, month, now)?;
         Ok(Report {
             estate,
             rates,

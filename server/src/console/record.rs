@@ -24,7 +24,7 @@ use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, Posted, blocking};
 use super::{today, write};
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 /// The folded view of any record, as JSON.
 pub fn view_json(record: &AnyRecord) -> Value {

@@ -24,10 +24,10 @@ use stairwell_core::sync::judge::Author;
 
 use super::html;
 use super::messages::Lang;
-use super::store::ConsoleUser;
-use crate::auth::random_bytes;
-use crate::state::AppState;
-use crate::storage::{Estate, Storage, StorageError};
+use crate::accounts::random_bytes;
+use crate::http::state::AppState;
+use crate::store::console::ConsoleUser;
+use crate::store::{Estate, Storage, StorageError};
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sw_session";
@@ -231,7 +231,7 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
             let Some(session) = storage.console().session(&lookup, now)? else {
                 return Ok(None);
             };
-            if !super::password::may_sign_in(session.user.role) {
+            if !crate::accounts::password::may_sign_in(session.user.role) {
                 return Ok(None);
             }
             let mut estates = Vec::new();

@@ -20,8 +20,8 @@ use stairwell_core::record::{RecordKind, Role, Verb, may};
 
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
-use super::store::IndexQuery;
-use crate::state::AppState;
+use crate::http::state::AppState;
+use crate::store::console::IndexQuery;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct TodayQuery {
@@ -169,10 +169,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
     Ok(out)
 }
 
-fn urgency_of(
-    storage: &dyn crate::storage::Storage,
-    id: &str,
-) -> Result<Option<String>, PageError> {
+fn urgency_of(storage: &dyn crate::store::Storage, id: &str) -> Result<Option<String>, PageError> {
     let Some(stored) = storage.load_record(id)? else {
         return Ok(None);
     };

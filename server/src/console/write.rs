@@ -16,7 +16,7 @@ use stairwell_core::record::{Editor, RecordDoc, RecordError};
 use stairwell_core::sync::protocol::PushedRecord;
 
 use super::session::{Ctx, PageError, blocking};
-use crate::state::AppState;
+use crate::http::state::AppState;
 
 impl Ctx {
     /// The editor the console's verbs run as.

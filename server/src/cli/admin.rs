@@ -1,0 +1,110 @@
+//! `stairwell admin …`: runs one administrative command against the data
+//! directory and says what it did. Operator mistakes (an unknown estate, a
+//! duplicate user, a bad time zone) change nothing and exit with code 2;
+//! failures of the storage itself exit with 1.
+
+use crate::accounts::{self, AuthError};
+use crate::cli::{AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand};
+use crate::engine::rebuild::{self, rebuild_read_models};
+use crate::store::{SqliteStorage, StorageError};
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct AdminError {
+    pub message: String,
+    /// The process exit code: 2 for the operator's mistakes, 1 otherwise.
+    pub exit_code: u8,
+}
+
+impl From<AuthError> for AdminError {
+    fn from(err: AuthError) -> Self {
+        AdminError {
+            exit_code: if err.is_usage() { 2 } else { 1 },
+            message: err.to_string(),
+        }
+    }
+}
+
+impl From<StorageError> for AdminError {
+    fn from(err: StorageError) -> Self {
+        AuthError::Storage(err).into()
+    }
+}
+
+/// Runs the command; returns what to print.
+pub fn run(args: AdminArgs) -> Result<String, AdminError> {
+    let storage = SqliteStorage::open(&args.data)?;
+    rebuild::after_upgrade(&storage);
+    match args.command {
+        AdminCommand::Estate(EstateCommand::Add { id, name, tz }) => {
+            let estate = accounts::add_estate(&storage, &id, &name, &tz)?;
+            Ok(format!(
+                "estate {} ({}) added, time zone {}",
+                estate.id,
+                estate.name,
+                estate.tz.name()
+            ))
+        }
+        AdminCommand::User(UserCommand::Add {
+            id,
+            name,
+            role,
+            estates,
+        }) => {
+            let user = accounts::add_user(&storage, &id, &name, role, &estates)?;
+            Ok(format!(
+                "user {} ({}) added: {} at {}",
+                user.id,
+                user.name,
+                user.role,
+                user.estates.join(", ")
+            ))
+        }
+        AdminCommand::User(UserCommand::Password { id, .. }) => {
+            let password = read_password()?;
+            crate::accounts::password::set_password(&storage, &id, &password)?;
+            Ok(format!(
+                "console password set for {id}; their open console sessions were ended"
+            ))
+        }
+        AdminCommand::Device(DeviceCommand::Issue { user, name }) => {
+            let device = accounts::issue_device(&storage, &user, name.as_deref())?;
+            Ok(format!(
+                "device_id: {}\nuser: {}\ntoken: {}\nThe token is shown only this once: put it on the device now.",
+                device.id, device.user, device.token
+            ))
+        }
+        AdminCommand::Device(DeviceCommand::Revoke { device }) => {
+            accounts::revoke_device(&storage, &device)?;
+            Ok(format!("device {device} revoked"))
+        }
+        AdminCommand::RebuildReadModels => {
+            let count = rebuild_read_models(&storage)?;
+            Ok(format!("rebuilt the read model of {count} records"))
+        }
+    }
+}
+
+impl From<crate::accounts::password::PasswordError> for AdminError {
+    fn from(err: crate::accounts::password::PasswordError) -> Self {
+        match err {
+            crate::accounts::password::PasswordError::Invalid(message) => AdminError {
+                message,
+                exit_code: 2,
+            },
+            crate::accounts::password::PasswordError::Storage(err) => err.into(),
+        }
+    }
+}
+
+/// The first line of standard input, without its line ending.
+fn read_password() -> Result<String, AdminError> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|err| AdminError {
+            message: format!("cannot read the password from standard input: {err}"),
+            exit_code: 1,
+        })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}

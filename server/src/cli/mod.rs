@@ -1,0 +1,285 @@
+//! The server's commands of the `stairwell` command line: `serve` runs the
+//! sync server, `admin` sets up estates, users and devices and rebuilds read
+//! models, `demo` seeds and serves a demo estate. Declared with clap so
+//! usage errors exit with code 2 and a clear message, like the admin errors
+//! the operator can fix; the binary adds `field` beside them.
+
+pub mod admin;
+pub mod demo;
+pub mod serve;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use stairwell_core::record::{Limits, Role};
+
+const DEFAULT_DATA: &str = "./stairwell-data";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the sync server.
+    Serve(ServeArgs),
+    /// Manage estates, users and devices; rebuild read models.
+    Admin(AdminArgs),
+    /// Serve a demo estate: seeds ./stairwell-demo on the first run.
+    Demo(crate::cli::demo::DemoArgs),
+}
+
+/// Runs one of the server's commands; what it prints and its exit code are
+/// the command line's documented behaviour.
+pub fn run(command: Command) -> ExitCode {
+    match command {
+        Command::Serve(args) => serve(args),
+        Command::Admin(args) => match crate::cli::admin::run(args) {
+            Ok(message) => {
+                println!("{message}");
+                ExitCode::SUCCESS
+            }
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(err.exit_code)
+            }
+        },
+        Command::Demo(args) => crate::cli::demo::run(args),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let options = serve::ServeOptions {
+        data: args.data,
+        listen: args.listen,
+        limits: crate::http::Limits {
+            max_body_bytes: args.max_body_bytes,
+            max_push_records: args.max_push_records,
+            max_pull_records: args.max_pull_records,
+            max_blob_bytes: args.max_blob_bytes,
+            record: args.record_limits.limits(),
+        },
+        writer: crate::engine::writer::WriterConfig {
+            cache_docs: args.cache_docs,
+            cache_bytes: args.cache_mib.saturating_mul(1024 * 1024),
+            compact_chunks: args.compact_after.max(1),
+            ..crate::engine::writer::WriterConfig::default()
+        },
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve::serve(options)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The data directory (created if missing).
+    #[arg(long, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+    /// The address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: SocketAddr,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// The most records one request may push.
+    #[arg(long, default_value_t = 5_000)]
+    pub max_push_records: usize,
+    /// The most records one response carries.
+    #[arg(long, default_value_t = 2_000)]
+    pub max_pull_records: usize,
+    /// The largest blob (photo, signature image) accepted, in bytes.
+    #[arg(long, default_value_t = stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES)]
+    pub max_blob_bytes: u64,
+    /// The most loaded documents kept in memory.
+    #[arg(long, default_value_t = 10_000)]
+    pub cache_docs: usize,
+    /// The estimated memory loaded documents may take, in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub cache_mib: usize,
+    /// Compact a record's change chunks into its snapshot after this many.
+    #[arg(long, default_value_t = 64)]
+    pub compact_after: u32,
+    #[command(flatten)]
+    pub record_limits: RecordLimitArgs,
+}
+
+/// The shape one record may take (see `stairwell_core::record::Limits` for
+/// the arithmetic behind each default). A push past one is refused with
+/// `over_limit`, naming the limit.
+#[derive(Debug, Args)]
+pub struct RecordLimitArgs {
+    /// The most events one record may hold.
+    #[arg(long, default_value_t = Limits::default().max_events)]
+    pub max_record_events: usize,
+    /// The largest payload of one event, in bytes.
+    #[arg(long, default_value_t = Limits::default().max_event_bytes)]
+    pub max_event_bytes: usize,
+    /// The longest text in a record, in characters.
+    #[arg(long, default_value_t = Limits::default().max_string_chars)]
+    pub max_text_chars: usize,
+    /// The deepest nesting of an event's payload.
+    #[arg(long, default_value_t = Limits::default().max_depth)]
+    pub max_nesting: usize,
+    /// The most fields one record may hold.
+    #[arg(long, default_value_t = Limits::default().max_fields)]
+    pub max_record_fields: usize,
+    /// The most payload bytes all of one record's events may add up to.
+    #[arg(long, default_value_t = Limits::default().max_record_bytes)]
+    pub max_record_bytes: usize,
+}
+
+impl RecordLimitArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_events: self.max_record_events,
+            max_event_bytes: self.max_event_bytes,
+            max_string_chars: self.max_text_chars,
+            max_depth: self.max_nesting,
+            max_fields: self.max_record_fields,
+            max_record_bytes: self.max_record_bytes,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The data directory (created if missing).
+    #[arg(long, global = true, default_value = DEFAULT_DATA)]
+    pub data: PathBuf,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    #[command(subcommand)]
+    Estate(EstateCommand),
+    #[command(subcommand)]
+    User(UserCommand),
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Recompute every read-model row from the documents.
+    RebuildReadModels,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EstateCommand {
+    /// Add an estate.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. Asia/Shanghai: deadlines are computed in it.
+        #[arg(long)]
+        tz: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user with one role, working at one or more estates.
+    Add {
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// patrol, technician, front_desk, supervisor, office or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// An estate the user works at; repeat for several.
+        #[arg(long = "estate", required = true)]
+        estates: Vec<String>,
+    },
+    /// Set the password an office, front-desk, supervisor or admin user
+    /// signs in to the browser console with. Reads it from the first line
+    /// of standard input; ends the user's open console sessions.
+    Password {
+        id: String,
+        /// Read the password from standard input (the only way; accepted
+        /// so scripts can say so).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// Issue a device and print its token, once.
+    Issue {
+        #[arg(long)]
+        user: String,
+        /// A label for the device, e.g. "Wang's phone".
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a device: its token stops working at once.
+    Revoke { device: String },
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    text.parse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{CommandFactory, Parser};
+
+    /// The server's commands as the binary mounts them.
+    #[derive(Debug, Parser)]
+    #[command(name = "stairwell")]
+    struct Cli {
+        #[command(subcommand)]
+        command: Command,
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn data_may_follow_the_admin_subcommand() {
+        let cli = Cli::try_parse_from([
+            "stairwell",
+            "admin",
+            "rebuild-read-models",
+            "--data",
+            "/tmp/x",
+        ])
+        .expect("parse");
+        let Command::Admin(args) = cli.command else {
+            panic!("not admin");
+        };
+        assert_eq!(args.data, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn unknown_roles_are_usage_errors() {
+        let err = Cli::try_parse_from([
+            "stairwell",
+            "admin",
+            "user",
+            "add",
+            "u",
+            "--name",
+            "U",
+            "--role",
+            "janitor",
+            "--estate",
+            "e1",
+        ])
+        .expect_err("refused");
+        assert_eq!(err.exit_code(), 2);
+    }
+}

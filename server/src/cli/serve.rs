@@ -1,0 +1,145 @@
+//! `stairwell serve`: the server put together (storage, writer, the device
+//! API and the console under one router) with a lifecycle that ends
+//! cleanly. On SIGTERM or ctrl-c it stops accepting connections, lets
+//! requests in flight finish, then lets the writer answer everything queued
+//! before the process exits, so no acknowledged push is cut short.
+
+use std::fs::{File, TryLockError};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::engine::metrics::Metrics;
+use crate::engine::notices::Notices;
+use crate::engine::rebuild;
+use crate::engine::writer::{self, WriteError, WriterConfig};
+use crate::http::{self, AppState, Limits};
+use crate::store::{SqliteStorage, Storage, StorageError};
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data: PathBuf,
+    pub listen: SocketAddr,
+    pub limits: Limits,
+    pub writer: WriterConfig,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Writer(#[from] WriteError),
+    #[error("another stairwell server is serving {0}")]
+    AlreadyServing(PathBuf),
+    #[error("cannot listen on {addr}: {err}")]
+    Listen {
+        addr: SocketAddr,
+        err: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The whole server's routes: the device API and the office console.
+pub fn app(state: Arc<AppState>) -> Router {
+    http::router(state, crate::console::routes())
+}
+
+/// Opens the data directory, starts the writer, listens, and serves until a
+/// shutdown signal. Prints `listening on http://ADDR` on stdout once bound.
+pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&options.data)?);
+    let _lock = lock_data_dir(&options.data)?;
+    rebuild::after_upgrade(&*storage);
+    let metrics = Arc::new(Metrics::default());
+    metrics.set_stored_records(storage.record_count()?);
+    let notices = Notices::new();
+    let writer_config = WriterConfig {
+        notices: Some(notices.clone()),
+        limits: options.limits.record,
+        ..options.writer
+    };
+    let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), writer_config)?;
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .map_err(|err| ServeError::Listen {
+            addr: options.listen,
+            err,
+        })?;
+    let addr = listener.local_addr()?;
+    announce(addr);
+    tracing::info!(%addr, data = %options.data.display(), "serving");
+    let state = Arc::new(AppState {
+        storage,
+        writer,
+        metrics,
+        limits: options.limits,
+        notices,
+    });
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    // Every handle to the writer is gone with the router: it drains its
+    // queue and stops.
+    let joined = tokio::task::spawn_blocking(move || writer_thread.join());
+    match tokio::time::timeout(Duration::from_secs(30), joined).await {
+        Ok(Ok(Ok(()))) => tracing::info!("stopped"),
+        _ => tracing::warn!("the writer did not stop in time"),
+    }
+    Ok(())
+}
+
+/// Holds the data directory for this process. The writer keeps loaded
+/// documents in memory and assumes it alone changes records, so a second
+/// server on the same directory must not start. The admin command line
+/// does not take the lock: it never writes records.
+fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("serve.lock"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(ServeError::AlreadyServing(dir.to_owned())),
+        Err(TryLockError::Error(err)) => Err(err.into()),
+    }
+}
+
+fn announce(addr: SocketAddr) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout();
+    // Tests and scripts read the port from this line; nothing else is on stdout.
+    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = out.flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested; finishing requests in flight");
+}

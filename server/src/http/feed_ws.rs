@@ -1,0 +1,101 @@
+//! `GET /v1/feed/ws`: tells online clients that the change feed moved, so
+//! they pull at once instead of polling. The writer announces every group
+//! commit as plain data ([`Notices`]); each connected WebSocket
+//! forwards the announcements that touch one of its user's estates as a
+//! small text message `{"feed": SEQ}`, SEQ being the newest feed position
+//! of those estates in the commit. Nothing else travels here: the records
+//! themselves come through `POST /v1/sync`, with its permission checks.
+//!
+//! The token comes in the `Authorization: Bearer` header or, because a
+//! browser cannot set headers on a WebSocket, as `?token=`. A client that
+//! falls behind the channel is sent the newest position overall, which is
+//! at worst a pull that finds nothing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+
+use crate::engine::notices::{FeedNotice, Notices};
+use crate::http::reports::authenticate;
+use crate::http::state::AppState;
+
+/// Where clients connect.
+pub const FEED_WS_PATH: &str = "/v1/feed/ws";
+/// A ping this often keeps idle connections open through proxies.
+const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// The WebSocket route, merged into the server's router.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new().route(FEED_WS_PATH, get(feed_ws))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+async fn feed_ws(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<TokenQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let author = match authenticate(&state, &headers, query.token.as_deref()).await {
+        Ok(author) => author,
+        Err(failure) => return failure.into_response(),
+    };
+    // Subscribed before the upgrade, so a commit made while the handshake
+    // finishes is not missed.
+    let notices = state.notices.subscribe();
+    let latest = state.notices.clone();
+    tracing::debug!(user = %author.user, device = %author.device, "feed socket opened");
+    upgrade.on_upgrade(move |socket| forward(socket, notices, latest, author.estates))
+}
+
+async fn forward(
+    mut socket: WebSocket,
+    mut notices: broadcast::Receiver<Arc<FeedNotice>>,
+    latest: Notices,
+    estates: Vec<String>,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let seq = tokio::select! {
+            notice = notices.recv() => match notice {
+                Ok(notice) => notice.latest_for(&estates),
+                Err(broadcast::error::RecvError::Lagged(_)) => Some(latest.latest()),
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                // Pings are answered by the socket itself; text is ignored.
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                Some(Ok(_)) => None,
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    break;
+                }
+                None
+            }
+        };
+        if let Some(seq) = seq {
+            let text = format!("{{\"feed\":{seq}}}");
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "feed_ws_tests.rs"]
+mod tests;

@@ -1,0 +1,139 @@
+//! The feed WebSocket end to end: real sockets on loopback, a record pushed
+//! by another device through `POST /v1/sync`, and estates kept apart.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use futures_util::StreamExt;
+use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
+use stairwell_core::record::Role;
+use stairwell_core::rules::{RepairLocation, Urgency};
+use stairwell_core::store::Store;
+use stairwell_core::sync::http;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use super::*;
+use crate::accounts;
+use crate::http::testing::{Person, TestServer, person};
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn connect(server: &TestServer, who: &Person, in_header: bool) -> Socket {
+    let url = if in_header {
+        format!("ws://{}{FEED_WS_PATH}", server.addr)
+    } else {
+        format!("ws://{}{FEED_WS_PATH}?token={}", server.addr, who.token)
+    };
+    let mut request = url.into_client_request().expect("request");
+    if in_header {
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", who.token).parse().expect("header"),
+        );
+    }
+    let (socket, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("connect");
+    socket
+}
+
+/// The next text message, skipping pings; `None` if none comes in time.
+async fn next_text(socket: &mut Socket, wait: Duration) -> Option<String> {
+    tokio::time::timeout(wait, async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Text(text))) => return Some(text.to_string()),
+                Some(Ok(_)) => continue,
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+/// A field device of `who`'s: enrolls, opens a sheet, syncs it up.
+fn push_from_a_device(server_url: String, who: Person) -> u64 {
+    let mut store = Store::open_in_memory().expect("store");
+    http::enroll(&mut store, &server_url, &who.token).expect("enroll");
+    let now = Utc::now();
+    let intake = Intake {
+        resident_name: "王女士".into(),
+        unit: "A1-0302".into(),
+        phone: "139 1111 2222".into(),
+        problem: "卫生间下水道堵塞".into(),
+        location: RepairLocation::InUnit,
+        on_price_list: true,
+        urgency: Urgency::Normal,
+        appointment: None,
+    };
+    let sheet = RepairSheet::open(&who.editor, now, "e1", intake, now, None).expect("open");
+    store.insert(sheet.doc()).expect("insert");
+    http::sync(&mut store, &server_url, &who.token, |_| true).expect("sync");
+    store.feed_cursor().expect("cursor")
+}
+
+#[test]
+fn a_push_is_announced_to_the_clients_of_its_estate_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(dir.path());
+    let storage = &*server.storage;
+    accounts::add_estate(storage, "e1", "East", "Asia/Shanghai").expect("estate");
+    accounts::add_estate(storage, "e2", "West", "Asia/Shanghai").expect("estate");
+    let desk = person(storage, "lin", Role::FrontDesk, &["e1"]);
+    let office = person(storage, "zhou", Role::Office, &["e1"]);
+    let elsewhere = person(storage, "ma", Role::Patrol, &["e2"]);
+    let url = server.url();
+
+    server.runtime.block_on(async {
+        let mut watching = connect(&server, &office, true).await;
+        let mut other_estate = connect(&server, &elsewhere, false).await;
+        let pushed = tokio::task::spawn_blocking(move || push_from_a_device(url, desk));
+        let notice = next_text(&mut watching, Duration::from_secs(2))
+            .await
+            .expect("a notice within 2 s");
+        let cursor = pushed.await.expect("device");
+        let body: serde_json::Value = serde_json::from_str(&notice).expect("json");
+        assert_eq!(body, serde_json::json!({ "feed": cursor }));
+        assert!(
+            next_text(&mut other_estate, Duration::from_millis(500))
+                .await
+                .is_none(),
+            "a client of another estate hears nothing"
+        );
+    });
+}
+
+#[test]
+fn a_socket_needs_a_live_token() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(dir.path());
+    server.runtime.block_on(async {
+        for url in [
+            format!("ws://{}{FEED_WS_PATH}", server.addr),
+            format!("ws://{}{FEED_WS_PATH}?token=sw_wrong", server.addr),
+        ] {
+            match tokio_tungstenite::connect_async(url).await {
+                Err(WsError::Http(response)) => assert_eq!(response.status(), 401),
+                other => panic!("refused expected, got {:?}", other.map(|_| ())),
+            }
+        }
+    });
+}
+
+#[test]
+fn notices_carry_the_newest_position_per_estate() {
+    let notices = Notices::new();
+    let mut receiver = notices.subscribe();
+    notices.announce([("e1", 3), ("e2", 4), ("e1", 5)]);
+    notices.announce(std::iter::empty());
+    let notice = receiver.try_recv().expect("one notice");
+    assert_eq!(notice.latest_for(&["e1".into()]), Some(5));
+    assert_eq!(notice.latest_for(&["e2".into(), "e1".into()]), Some(5));
+    assert_eq!(notice.latest_for(&["e3".into()]), None);
+    assert!(receiver.try_recv().is_err(), "an empty batch says nothing");
+    assert_eq!(notices.latest(), 5);
+}

@@ -1,0 +1,51 @@
+//! `GET /v1/me`: who a device token speaks for (user, role, device id and
+//! the estates with their time zones). A device asks once when it enrolls,
+//! so it can stamp its edits and compute deadlines while offline.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use stairwell_core::sync::judge::Author;
+use stairwell_core::sync::protocol::{EstateInfo, Identity};
+
+use crate::http::state::AppState;
+use crate::http::sync::{Failure, authenticate, cbor};
+use crate::store::{Storage, StorageError};
+
+pub async fn identity(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    let author = match authenticate(&state, &headers).await {
+        Ok(author) => author,
+        Err(failure) => return failure.into_response(),
+    };
+    let storage = state.storage.clone();
+    let found = tokio::task::spawn_blocking(move || describe(&*storage, &author)).await;
+    match found {
+        Ok(Ok(identity)) => cbor(StatusCode::OK, &identity),
+        Ok(Err(err)) => Failure::internal(err).into_response(),
+        Err(err) => Failure::internal(err).into_response(),
+    }
+}
+
+fn describe(storage: &dyn Storage, author: &Author) -> Result<Identity, StorageError> {
+    let mut estates = Vec::with_capacity(author.estates.len());
+    for id in &author.estates {
+        if let Some(estate) = storage.estate(id)? {
+            estates.push(EstateInfo {
+                id: estate.id,
+                name: estate.name,
+                time_zone: estate.tz.name().to_owned(),
+            });
+        }
+    }
+    Ok(Identity {
+        name: storage
+            .user_name(&author.user)?
+            .unwrap_or_else(|| author.user.clone()),
+        user: author.user.clone(),
+        role: author.role,
+        device: author.device.clone(),
+        estates,
+    })
+}

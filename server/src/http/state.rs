@@ -1,0 +1,49 @@
+//! What every request handler shares: storage, the writer, metrics, the
+//! feed notices, and the limits on what one request may ask. Its own file so
+//! that handlers depend on it, not on the router that mounts them.
+
+use std::sync::Arc;
+
+use stairwell_core::record::Limits as RecordLimits;
+use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
+
+use crate::engine::metrics::Metrics;
+use crate::engine::notices::Notices;
+use crate::engine::writer::WriterHandle;
+use crate::store::Storage;
+
+/// Explicit, configurable bounds on what one request may ask of the server.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub max_body_bytes: usize,
+    /// Records one request may push.
+    pub max_push_records: usize,
+    /// Records one response carries at most, whatever the device asks.
+    pub max_pull_records: usize,
+    /// The largest blob (photo, signature image) accepted, in bytes.
+    pub max_blob_bytes: u64,
+    /// The shape one record may take (events, bytes, texts, nesting).
+    pub record: RecordLimits,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 32 * 1024 * 1024,
+            max_push_records: 5_000,
+            max_pull_records: 2_000,
+            max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
+            record: RecordLimits::default(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub writer: WriterHandle,
+    pub metrics: Arc<Metrics>,
+    pub limits: Limits,
+    /// Every group commit, for the feed WebSocket.
+    pub notices: Notices,
+}

@@ -1,0 +1,220 @@
+//! What the server keeps durably, behind one trait so that a PostgreSQL
+//! backend (several server replicas sharing one database) can replace the
+//! SQLite file later without touching the sync logic.
+//!
+//! The trait speaks in whole operations (commit a group of accepted records,
+//! read one page of the feed) rather than in rows, so each backend can do an
+//! operation in one transaction its own way.
+
+pub mod blobs;
+pub mod console;
+pub mod read_models;
+pub mod sqlite;
+
+use automerge::ChangeHash;
+use chrono_tz::Tz;
+use stairwell_core::kinds::IndexEntry;
+use stairwell_core::record::Role;
+use stairwell_core::sync::judge::Author;
+
+pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
+pub use sqlite::SqliteStorage;
+
+pub use console::ConsoleStore;
+pub use read_models::ReadModels;
+
+use crate::reports::ModelRows;
+
+/// Why a storage operation failed. `NotFound` and `Conflict` are the
+/// caller's mistakes (an unknown estate, a duplicate user); `Backend` is
+/// ours.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> Self {
+        StorageError::Backend(err.to_string())
+    }
+}
+
+/// An estate: records belong to one, users work at some, and its time zone
+/// decides every deadline computed for its records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Estate {
+    pub id: String,
+    pub name: String,
+    pub tz: Tz,
+}
+
+/// A user as the admin command line creates them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+    pub estates: Vec<String>,
+}
+
+/// A device's grant: only the token's hash is ever stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub id: String,
+    pub user: String,
+    pub name: String,
+    pub token_hash: String,
+}
+
+/// A record as stored: its snapshot followed by the change chunks appended
+/// since, which together load as one Automerge document.
+#[derive(Debug, Clone)]
+pub struct StoredRecord {
+    pub id: String,
+    pub estate: String,
+    pub bytes: Vec<u8>,
+    pub snapshot_len: usize,
+    pub chunk_count: u32,
+    pub chunk_bytes: usize,
+}
+
+/// What an accepted push stores for one record.
+#[derive(Debug, Clone)]
+pub enum RecordChange {
+    /// A record the server did not have: its whole saved document.
+    Create { snapshot: Vec<u8> },
+    /// The changes since the record's previous stored heads.
+    Append { chunk: Vec<u8> },
+}
+
+/// One accepted record of a group commit.
+#[derive(Debug, Clone)]
+pub struct RecordWrite {
+    pub id: String,
+    pub estate: String,
+    pub kind: String,
+    pub change: RecordChange,
+    /// When set, the whole document after this change, replacing the
+    /// snapshot and every chunk (compaction).
+    pub compacted: Option<Vec<u8>>,
+    /// The record's heads after the change, as [`encode_heads`] writes them.
+    pub heads: Vec<u8>,
+    pub index: IndexEntry,
+    /// The record's report rows ([`crate::reports`]), replacing its old ones.
+    pub models: ModelRows,
+}
+
+/// How a pulled record's bytes are to be produced.
+#[derive(Debug, Clone)]
+pub enum PullPayload {
+    /// The device lacks the record: its whole document.
+    Whole(Vec<u8>),
+    /// The device has the record; these are the changes it lacks.
+    Changes(Vec<u8>),
+    /// The device has the record as of `heads`, but the chunks after them
+    /// were compacted away: the caller loads `document` and saves the
+    /// changes after `heads`.
+    AfterHeads {
+        document: Vec<u8>,
+        heads: Vec<ChangeHash>,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct PullItem {
+    pub id: String,
+    /// The record's newest feed row in the snapshot the page was read from.
+    pub latest_seq: u64,
+    pub payload: PullPayload,
+    pub index: IndexEntry,
+}
+
+/// One page of the change feed for a device.
+#[derive(Debug, Clone, Default)]
+pub struct FeedPage {
+    pub cursor: u64,
+    pub more: bool,
+    pub items: Vec<PullItem>,
+}
+
+/// Computes a record's index row and report rows from its stored document
+/// and its estate's time zone; used to rebuild the read models.
+pub type IndexFn<'a> = dyn Fn(&StoredRecord, Tz) -> Result<(IndexEntry, ModelRows), String> + 'a;
+
+/// The server's durable state. Implementations are shared between the
+/// request handlers (reads) and the single writer thread (writes); every
+/// method is blocking and is called off the async runtime.
+pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
+    /// The Automerge actor the server stamps receipt times with, fixed for
+    /// the life of the data directory so documents do not collect actors.
+    fn server_actor(&self) -> Result<Vec<u8>, StorageError>;
+
+    fn add_estate(&self, estate: &Estate) -> Result<(), StorageError>;
+    fn estate(&self, id: &str) -> Result<Option<Estate>, StorageError>;
+    fn add_user(&self, user: &NewUser) -> Result<(), StorageError>;
+    /// A user's display name, or `None` for an unknown user.
+    fn user_name(&self, id: &str) -> Result<Option<String>, StorageError>;
+    /// The users of an estate with their roles: whom a step may name.
+    fn staff(&self, estate: &str) -> Result<Vec<(String, Role)>, StorageError>;
+    fn add_device(&self, device: &NewDevice) -> Result<(), StorageError>;
+    /// Revokes a device; revoking twice is not an error.
+    fn revoke_device(&self, id: &str) -> Result<(), StorageError>;
+    /// The author behind a live (not revoked) device token.
+    fn author_for_token(&self, token_hash: &str) -> Result<Option<Author>, StorageError>;
+
+    fn load_record(&self, id: &str) -> Result<Option<StoredRecord>, StorageError>;
+    /// Stores every write in one transaction; returns their feed sequence
+    /// numbers in order. Nothing is stored if it fails.
+    fn commit(&self, writes: &[RecordWrite]) -> Result<Vec<u64>, StorageError>;
+    /// The records of `estates` changed after `cursor`, at most `max` of
+    /// them, read from one consistent snapshot.
+    fn pull(&self, estates: &[String], cursor: u64, max: usize) -> Result<FeedPage, StorageError>;
+    fn record_count(&self) -> Result<u64, StorageError>;
+    /// Recomputes every read-model row from the documents, in one
+    /// transaction; returns how many records it indexed.
+    fn rebuild_read_models(&self, index: &IndexFn<'_>) -> Result<usize, StorageError>;
+    /// The schema version the database was upgraded from, when that upgrade
+    /// added report tables that only a rebuild from the documents fills.
+    fn read_models_stale(&self) -> Option<i64>;
+    /// The report read models' queries.
+    fn read_models(&self) -> &dyn ReadModels;
+    /// The office console's logins, sessions and list queries.
+    fn console(&self) -> &dyn ConsoleStore;
+}
+
+/// Heads as stored: the 32-byte hashes one after another.
+pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
+    heads.iter().flat_map(|hash| hash.0).collect()
+}
+
+pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, StorageError> {
+    if !bytes.len().is_multiple_of(32) {
+        return Err(StorageError::Backend(format!(
+            "stored heads of {} bytes are not whole hashes",
+            bytes.len()
+        )));
+    }
+    bytes
+        .chunks_exact(32)
+        .map(|hash| {
+            ChangeHash::try_from(hash).map_err(|err| StorageError::Backend(err.to_string()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heads_round_trip() {
+        let heads = vec![ChangeHash([1; 32]), ChangeHash([7; 32])];
+        assert_eq!(decode_heads(&encode_heads(&heads)).expect("decode"), heads);
+        assert!(decode_heads(&[0; 31]).is_err());
+    }
+}
