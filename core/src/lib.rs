@@ -7,11 +7,16 @@
 //!   list, conflict-aware fields, and the identity of whoever edits;
 //! - [`kinds`]: the record kinds and their verbs (repair sheet, patrol round,
 //!   checklist, complaint, duty log) with the state each derives;
+//! - [`protocol`]: the wire messages between a device and the server;
 //! - [`store`]: the device's SQLite file, which keeps documents and an index
 //!   of them in step;
-//! - [`sync`]: the wire protocol and the sans-IO sync session.
+//! - [`sync`]: the server's judge of a push, the blob protocol, the sans-IO
+//!   sync session and its HTTP driver.
+//!
+//! `scripts/check-layers` checks that each imports only those before it.
 
 pub mod kinds;
+pub mod protocol;
 pub mod record;
 pub mod rules;
 pub mod store;

@@ -8,9 +8,9 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use stairwell_core::kinds::AnyRecord;
+use stairwell_core::protocol::EstateInfo;
 use stairwell_core::record::{Editor, RecordError, RecordId};
 use stairwell_core::store::Store;
-use stairwell_core::sync::protocol::EstateInfo;
 
 use super::FieldError;
 use super::output;

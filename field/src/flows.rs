@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use stairwell_core::kinds::AnyRecord;
+use stairwell_core::protocol::{EstateInfo, Identity};
 use stairwell_core::record::{RecordId, RecordKind, Role};
 use stairwell_core::store::{Enrollment, Query, Store};
-use stairwell_core::sync::protocol::{EstateInfo, Identity};
 
 use super::{FieldArgs, FieldError, run};
 

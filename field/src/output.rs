@@ -11,9 +11,9 @@ use std::io::Write;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde::Serialize;
 use stairwell_core::kinds::IndexEntry;
+use stairwell_core::protocol::{Identity, Refused};
 use stairwell_core::record::{Conflict, Header, RecordId, TimelineEntry};
 use stairwell_core::rules::RuleId;
-use stairwell_core::sync::protocol::{Identity, Refused};
 use stairwell_core::sync::session::SyncStats;
 
 use super::FieldError;
@@ -519,7 +519,7 @@ mod tests {
 
     #[test]
     fn sync_summary_names_refused_records() {
-        use stairwell_core::sync::protocol::RefusalCode;
+        use stairwell_core::protocol::RefusalCode;
         let stats = SyncStats {
             round_trips: 1,
             refused: vec![Refused {

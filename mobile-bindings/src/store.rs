@@ -16,10 +16,10 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Utc};
 use stairwell_core::kinds::AnyRecord;
+use stairwell_core::protocol::EstateInfo;
 use stairwell_core::record::{Editor, RecordError, RecordId};
 use stairwell_core::store::Store;
 use stairwell_core::sync::http;
-use stairwell_core::sync::protocol::EstateInfo;
 
 use crate::error::{Result, StairwellError};
 use crate::types::{Identity, now, record_id};

@@ -11,9 +11,9 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Utc};
 use stairwell_core::kinds::{self, BlobHash, IndexEntry};
+use stairwell_core::protocol::{EstateInfo, Identity as CoreIdentity};
 use stairwell_core::record::{self, ConflictValue, TimelineEntry};
 use stairwell_core::rules::{self, RuleId};
-use stairwell_core::sync::protocol::{EstateInfo, Identity as CoreIdentity};
 
 use crate::error::{Result, StairwellError};
 

@@ -13,9 +13,9 @@ use std::time::{Duration, SystemTime};
 use stairwell_core::kinds::AnyRecord;
 use stairwell_core::kinds::checklist_template::{ChecklistTemplate, TemplateType, standard_items};
 use stairwell_core::kinds::route_template::{Checkpoint, Location, PlaceKind, RouteTemplate};
+use stairwell_core::protocol::{EstateInfo, Identity};
 use stairwell_core::record::{Editor, Role as CoreRole};
 use stairwell_core::store::{Enrollment, Store};
-use stairwell_core::sync::protocol::{EstateInfo, Identity};
 use stairwell_mobile::records::RecordView;
 use stairwell_mobile::records::checklist::{ChecklistSite, ItemResult, MeterKind, MeterReading};
 use stairwell_mobile::records::complaint::{

@@ -13,12 +13,12 @@ use automerge::ChangeHash;
 use chrono::{Duration, Utc};
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
-use stairwell_core::record::{Editor, Role};
-use stairwell_core::rules::{RepairLocation, Urgency};
-use stairwell_core::sync::protocol::{
+use stairwell_core::protocol::{
     self, Accepted, CONTENT_TYPE, ErrorBody, PROTOCOL_VERSION, PushedRecord, SYNC_PATH,
     SyncRequest, SyncResponse,
 };
+use stairwell_core::record::{Editor, Role};
+use stairwell_core::rules::{RepairLocation, Urgency};
 
 /// Runs `stairwell admin --data DATA ARGS…`.
 pub fn admin(data: &Path, args: &[&str]) -> Output {

@@ -14,10 +14,10 @@ use stairwell_core::kinds::duty_log::DutyLog;
 use stairwell_core::kinds::patrol_round::PatrolRound;
 use stairwell_core::kinds::repair_sheet::RepairSheet;
 use stairwell_core::kinds::route_template::RouteTemplate;
+use stairwell_core::protocol::Identity;
 use stairwell_core::record::{Editor, RecordDoc, RecordError, RecordId};
 use stairwell_core::store::Store;
 use stairwell_core::sync::http::{self, TransportError};
-use stairwell_core::sync::protocol::Identity;
 use stairwell_core::sync::session::SyncStats;
 
 /// One device and its store.

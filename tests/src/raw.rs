@@ -3,7 +3,7 @@
 //! raw Automerge. Answers come back undecoded when the test needs the bytes.
 
 use serde_bytes::ByteBuf;
-use stairwell_core::sync::protocol::{
+use stairwell_core::protocol::{
     self, CONTENT_TYPE, ErrorBody, PROTOCOL_VERSION, PushedRecord, SYNC_PATH, SyncRequest,
     SyncResponse,
 };

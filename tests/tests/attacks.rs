@@ -19,9 +19,9 @@ use automerge::{Automerge, ChangeHash, ObjId, ObjType, ROOT, ReadDoc, ScalarValu
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use stairwell_core::kinds::duty_log::DutyLog;
+use stairwell_core::protocol::{RefusalCode, Refused};
 use stairwell_core::record::{RecordDoc, RecordId, RecordKind, Role};
 use stairwell_core::rules::duty_day::duty_day_of;
-use stairwell_core::sync::protocol::{RefusalCode, Refused};
 use stairwell_tests::raw::{RawClient, pushed, request};
 use stairwell_tests::records::{Clock, duty_entry, sheet};
 use stairwell_tests::server::{ESTATE, OTHER_ESTATE};

@@ -6,8 +6,8 @@ use automerge::transaction::Transactable;
 use automerge::{ObjType, ROOT, ReadDoc, Value};
 use chrono::Utc;
 use stairwell_core::kinds::repair_sheet::{RepairSheet, RepairState};
+use stairwell_core::protocol::{self, ErrorCode, RefusalCode, SyncRequest};
 use stairwell_core::record::{Editor, RecordDoc, RecordId, Role};
-use stairwell_core::sync::protocol::{self, ErrorCode, RefusalCode, SyncRequest};
 use stairwell_tests::api::{
     Client, Device, World, admin_ok, issue, open_sheet, pushed, request, world,
 };

@@ -8,13 +8,13 @@ use std::process::Command;
 
 use chrono::Utc;
 use stairwell_core::kinds::BlobHash;
+use stairwell_core::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION};
 use stairwell_core::store::{BlobStatus, Store, blob_hash};
 use stairwell_core::sync::blobs::{
     BLOB_LENGTH_HEADER, BLOB_OFFSET_HEADER, BLOBS_MISSING_PATH, CHUNK_BYTES, MissingRequest,
     MissingResponse, UploadStatus,
 };
 use stairwell_core::sync::http::{self, TransportError};
-use stairwell_core::sync::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION};
 use stairwell_tests::api::{Device, World, open_sheet, world};
 use stairwell_tests::server::binary;
 

@@ -18,9 +18,9 @@ use std::thread;
 use std::time::Duration;
 
 use stairwell_core::kinds::repair_sheet::RepairSheet;
+use stairwell_core::protocol::{CONTENT_TYPE, SYNC_PATH};
 use stairwell_core::record::{RecordId, Role};
 use stairwell_core::store::Query;
-use stairwell_core::sync::protocol::{CONTENT_TYPE, SYNC_PATH};
 use stairwell_core::sync::session::SyncSession;
 use stairwell_tests::records::{self, Clock};
 use stairwell_tests::server::ESTATE;

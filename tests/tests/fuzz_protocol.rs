@@ -1,4 +1,4 @@
-//! Fuzzing the protocol decoder: `stairwell_core::sync::protocol::decode`
+//! Fuzzing the protocol decoder: `stairwell_core::protocol::decode`
 //! of every message the server and the devices read (`SyncRequest`,
 //! `SyncResponse`, the error body, the blob messages) over arbitrary bytes
 //! and over valid encodings mutated byte by byte, truncated and spliced.
@@ -12,11 +12,11 @@ mod common;
 use common::{mutate, mutation_strategy, runner};
 use proptest::prelude::*;
 use serde_bytes::ByteBuf;
-use stairwell_core::sync::blobs::{MissingRequest, MissingResponse, UploadStatus};
-use stairwell_core::sync::protocol::{
+use stairwell_core::protocol::{
     self, Accepted, ErrorBody, PROTOCOL_VERSION, PulledRecord, PushedRecord, RefusalCode, Refused,
     SyncRequest, SyncResponse,
 };
+use stairwell_core::sync::blobs::{MissingRequest, MissingResponse, UploadStatus};
 
 /// Decodes `bytes` as every message type; only a panic fails.
 fn decode_all(bytes: &[u8]) {

@@ -7,8 +7,8 @@ use std::thread;
 use automerge::ActorId;
 use chrono::Utc;
 use stairwell_core::kinds::repair_sheet::{RepairSheet, RepairState};
+use stairwell_core::protocol::RefusalCode;
 use stairwell_core::record::RecordDoc;
-use stairwell_core::sync::protocol::RefusalCode;
 use stairwell_tests::api::{heads, open_sheet, pushed, request, world};
 
 #[test]

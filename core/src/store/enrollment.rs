@@ -6,7 +6,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, index, meta, write_tx};
-use crate::sync::protocol::Identity;
+use crate::protocol::Identity;
 
 const ENROLLMENT: &str = "enrollment";
 

@@ -21,8 +21,8 @@ use std::collections::{HashMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::error::SyncError;
-use super::protocol::{ErrorBody, PROTOCOL_VERSION, decode, encode};
 use crate::kinds::BlobHash;
+use crate::protocol::{ErrorBody, PROTOCOL_VERSION, decode, encode};
 use crate::store::Store;
 
 /// Asks which blobs the server lacks.
@@ -415,7 +415,7 @@ mod tests {
                 } => {
                     if self.max.is_some_and(|max| *length > max) {
                         let error = ErrorBody {
-                            code: crate::sync::protocol::ErrorCode::TooLarge,
+                            code: crate::protocol::ErrorCode::TooLarge,
                             message: "too large".into(),
                         };
                         return Answer::Ok(413, encode(&error));

@@ -1,7 +1,7 @@
 //! Why a sync stopped: one error for the record and blob halves of a sync
 //! and for every driver of them.
 
-use super::protocol::PROTOCOL_VERSION;
+use crate::protocol::PROTOCOL_VERSION;
 use crate::store::StoreError;
 
 /// Why a sync stopped. Whatever was stored before the error stays stored,

@@ -8,9 +8,9 @@ use super::blobs::{
     BLOB_CONTENT_TYPE, BLOB_LENGTH_HEADER, BLOBS_MISSING_PATH, BlobStats, BlobStep, BlobUpload,
     blob_path,
 };
-use super::protocol::{CONTENT_TYPE, ErrorBody, IDENTITY_PATH, Identity, SYNC_PATH, decode};
 use super::session::{SyncError, SyncSession, SyncStats};
 use crate::kinds::BlobHash;
+use crate::protocol::{CONTENT_TYPE, ErrorBody, IDENTITY_PATH, Identity, SYNC_PATH, decode};
 use crate::store::{Enrollment, Store, blob_hash};
 
 /// Largest response read, far above a batch of records.

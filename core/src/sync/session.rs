@@ -13,7 +13,7 @@ use serde_bytes::ByteBuf;
 
 use super::blobs::BlobStats;
 pub use super::error::SyncError;
-use super::protocol::{
+use crate::protocol::{
     PROTOCOL_VERSION, PulledRecord, PushedRecord, Refused, SyncRequest, SyncResponse, decode,
     encode,
 };

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use automerge::{ActorId, ChangeHash};
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::AnyRecord;
+use stairwell_core::protocol::PushedRecord;
 use stairwell_core::record::{Editor, RecordDoc, RecordError};
-use stairwell_core::sync::protocol::PushedRecord;
 
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;

@@ -11,9 +11,9 @@
 use std::collections::HashMap;
 
 use serde_bytes::ByteBuf;
+use stairwell_core::protocol::PulledRecord;
 use stairwell_core::record::RecordDoc;
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::PulledRecord;
 
 use crate::engine::writer::Echo;
 use crate::store::{PullItem, PullPayload, Storage, StorageError};
@@ -91,9 +91,9 @@ mod tests {
     use chrono::{DateTime, Utc};
     use serde_bytes::ByteBuf;
     use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
+    use stairwell_core::protocol::PushedRecord;
     use stairwell_core::record::{Editor, Role};
     use stairwell_core::rules::{RepairLocation, Urgency};
-    use stairwell_core::sync::protocol::PushedRecord;
 
     use super::*;
     use crate::accounts;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use stairwell_core::sync::protocol::RefusalCode;
+use stairwell_core::protocol::RefusalCode;
 
 #[derive(Debug, Default)]
 pub struct Metrics {

@@ -8,10 +8,10 @@ use std::collections::HashSet;
 
 use automerge::{ActorId, Automerge, AutomergeError, ChangeHash, ReadDoc};
 use chrono::{DateTime, Utc};
+use stairwell_core::protocol::{PushedRecord, RefusalCode, Refused};
 use stairwell_core::record::Limits;
 use stairwell_core::record::{RecordDoc, RecordError, RecordId};
 use stairwell_core::sync::judge::{Author, Context, check_push};
-use stairwell_core::sync::protocol::{PushedRecord, RefusalCode, Refused};
 
 use crate::engine::directory::Directory;
 

@@ -8,9 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use stairwell_core::kinds::HasDoc;
+use stairwell_core::protocol::PushedRecord;
 use stairwell_core::record::{Editor, RecordDoc, Role};
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::PushedRecord;
 
 use crate::accounts;
 use crate::engine::metrics::Metrics;

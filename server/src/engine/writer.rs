@@ -19,9 +19,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::AnyRecord;
+use stairwell_core::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
 use stairwell_core::record::{Limits, RecordDoc};
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::engine::cache::{CachedDoc, DocCache};

@@ -21,12 +21,12 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use stairwell_core::kinds::BlobHash;
+use stairwell_core::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 use stairwell_core::sync::blobs::{
     BLOB_CONTENT_TYPE, BLOB_LENGTH_HEADER, BLOB_OFFSET_HEADER, MAX_MISSING_HASHES, MissingBlob,
     MissingRequest, MissingResponse, UploadStatus,
 };
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 
 use crate::http::state::AppState;
 use crate::http::sync::{DRAIN_LIMIT, Failure, authenticate, cbor, drain, read_body};

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use stairwell_core::protocol::{EstateInfo, Identity};
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::{EstateInfo, Identity};
 
 use crate::http::state::AppState;
 use crate::http::sync::{Failure, authenticate, cbor};

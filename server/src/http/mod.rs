@@ -22,8 +22,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
+use stairwell_core::protocol::{IDENTITY_PATH, SYNC_PATH};
 use stairwell_core::sync::blobs::{BLOBS_MISSING_PATH, BLOBS_PATH};
-use stairwell_core::sync::protocol::{IDENTITY_PATH, SYNC_PATH};
 
 use crate::engine::metrics::Metrics;
 

@@ -12,11 +12,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use http_body_util::BodyExt;
 use serde::Deserialize;
-use stairwell_core::sync::judge::{self, Author};
-use stairwell_core::sync::protocol::{
+use stairwell_core::protocol::{
     self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, PushedRecord, Refused, SyncRequest,
     SyncResponse,
 };
+use stairwell_core::sync::judge::{self, Author};
 
 use crate::accounts;
 use crate::engine::feed;

@@ -17,9 +17,9 @@ use automerge::transaction::Transactable;
 use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use chrono::Utc;
 use stairwell_core::kinds::duty_log::DutyLog;
+use stairwell_core::protocol::{self, SyncResponse};
 use stairwell_core::record::{RecordId, Role};
 use stairwell_core::rules::duty_day::duty_day_of;
-use stairwell_core::sync::protocol::{self, SyncResponse};
 
 use super::data::small_sheet;
 use super::report::{Report, Target};

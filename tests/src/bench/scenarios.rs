@@ -6,9 +6,9 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use stairwell_core::kinds::repair_sheet::{Amendment, RepairSheet};
+use stairwell_core::protocol::{self, SyncResponse};
 use stairwell_core::record::{RecordDoc, RecordId, Role};
 use stairwell_core::store::Query;
-use stairwell_core::sync::protocol::{self, SyncResponse};
 use stairwell_core::sync::session::{SyncSession, SyncStats};
 
 use super::data::{self, full_sheet, make_parallel, small_sheet, small_sheet_in};

@@ -13,8 +13,8 @@ use automerge::legacy::{ElementId, Key, ObjectId, Op, OpId, OpType};
 use automerge::{ActorId, Change, ObjType, ScalarValue};
 use chrono::{DateTime, Utc};
 
+use crate::protocol::RefusalCode;
 use crate::record::{FieldValue, Limits, RawEvent};
-use crate::sync::protocol::RefusalCode;
 
 /// An Automerge operation's id: its counter and actor.
 pub(crate) type OpKey = (u64, ActorId);

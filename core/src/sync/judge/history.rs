@@ -17,10 +17,10 @@ use super::changes::{
     Breach, ChangeEdits, Layout, NewEvent, NewSlot, OpKey, decode, only_receipts, over_limit,
 };
 use super::{Context, refusal_of};
+use crate::protocol::RefusalCode;
 use crate::record::{
     Editor, Event, RawEvent, RecordDoc, RecordError, Rulebook, Step, Verb, judge_step, may,
 };
-use crate::sync::protocol::RefusalCode;
 
 /// The record as the author of the next change saw it.
 struct Tip<R> {

@@ -17,7 +17,6 @@ pub use precheck::precheck;
 use automerge::Change;
 use chrono_tz::Tz;
 
-use super::protocol::{RefusalCode, Refused};
 use crate::kinds::AnyRecord;
 use crate::kinds::checklist::ChecklistView;
 use crate::kinds::checklist_template::ChecklistTemplateView;
@@ -26,6 +25,7 @@ use crate::kinds::duty_log::{DutyLog, DutyLogView};
 use crate::kinds::patrol_round::PatrolRoundView;
 use crate::kinds::repair_sheet::RepairSheetView;
 use crate::kinds::route_template::RouteTemplateView;
+use crate::protocol::{RefusalCode, Refused};
 use crate::record::{
     Editor, Limits, RecordDoc, RecordError, RecordKind, Role, SHARED_CREATOR, Staff,
 };

@@ -8,8 +8,8 @@
 use automerge::{Automerge, Change, ROOT, ReadDoc, Value};
 
 use super::changes::{Breach, over_limit};
+use crate::protocol::RefusalCode;
 use crate::record::{Limits, OverLimit};
-use crate::sync::protocol::RefusalCode;
 
 /// Every chunk of an Automerge file starts with these bytes.
 const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];

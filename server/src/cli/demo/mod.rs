@@ -44,12 +44,12 @@ use stairwell_core::kinds::repair_sheet::{
 };
 use stairwell_core::kinds::route_template::{Checkpoint, Location, PlaceKind, RouteTemplate};
 use stairwell_core::kinds::{Callback, CallbackMethod, Satisfaction, Signature};
+use stairwell_core::protocol::PushedRecord;
 use stairwell_core::record::{Editor, RecordDoc, RecordError, Role};
 use stairwell_core::rules::duty_day::{duty_day_bounds, duty_day_of};
 use stairwell_core::rules::local_time::{at_local_time, local_date, sub_days};
 use stairwell_core::rules::{FindingCategory, RepairLocation, Urgency};
 use stairwell_core::sync::judge::Author;
-use stairwell_core::sync::protocol::PushedRecord;
 
 use stairwell_core::kinds::HasDoc;
 
