@@ -27,7 +27,10 @@ pub enum AuthError {
 impl AuthError {
     /// Whether the operator can fix this by changing the command.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, AuthError::Storage(StorageError::Backend(_)))
+        match self {
+            AuthError::Invalid(_) => true,
+            AuthError::Storage(err) => err.is_callers(),
+        }
     }
 }
 
@@ -128,9 +131,7 @@ pub fn issue_device(
     user: &str,
     name: Option<&str>,
 ) -> Result<IssuedDevice, AuthError> {
-    let random = |err: getrandom::Error| {
-        AuthError::Storage(StorageError::Backend(format!("no randomness: {err}")))
-    };
+    let random = |err: getrandom::Error| AuthError::Storage(StorageError::Random(err));
     let id = format!("dev-{}", hex::encode(random_bytes::<6>().map_err(random)?));
     let token = format!("sw_{}", hex::encode(random_bytes::<32>().map_err(random)?));
     let name = match name {

@@ -27,18 +27,18 @@ pub enum PasswordError {
     Invalid(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("the password could not be hashed: {0}")]
+    Hash(argon2::password_hash::Error),
 }
 
 /// The PHC string of `password` under a fresh salt.
 pub fn hash(password: &str) -> Result<String, PasswordError> {
-    let salt = random_bytes::<16>()
-        .map_err(|err| StorageError::Backend(format!("no randomness: {err}")))?;
-    let salt = SaltString::encode_b64(&salt)
-        .map_err(|err| StorageError::Backend(format!("salt: {err}")))?;
+    let salt = random_bytes::<16>().map_err(StorageError::Random)?;
+    let salt = SaltString::encode_b64(&salt).map_err(PasswordError::Hash)?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|hash| hash.to_string())
-        .map_err(|err| PasswordError::Storage(StorageError::Backend(format!("argon2: {err}"))))
+        .map_err(PasswordError::Hash)
 }
 
 /// Whether `password` matches a stored PHC string.

@@ -93,6 +93,10 @@ impl From<crate::accounts::password::PasswordError> for AdminError {
                 exit_code: 2,
             },
             crate::accounts::password::PasswordError::Storage(err) => err.into(),
+            err @ crate::accounts::password::PasswordError::Hash(_) => AdminError {
+                message: err.to_string(),
+                exit_code: 1,
+            },
         }
     }
 }

@@ -88,18 +88,27 @@ impl Ctx {
     }
 }
 
-/// Why a console request failed; rendered as a short page.
+/// Why a console request failed; rendered as a short page, the one place
+/// the console's errors become responses. `BadRequest` and `Forbidden`
+/// carry what the person is told; `Internal` keeps its cause for the log.
 #[derive(Debug)]
 pub enum PageError {
     NotFound,
     BadRequest(String),
     Forbidden(String),
-    Internal(String),
+    Internal(Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl PageError {
+    /// A failure of ours, whatever its type.
+    pub fn internal(err: impl std::error::Error + Send + Sync + 'static) -> PageError {
+        PageError::Internal(Box::new(err))
+    }
 }
 
 impl From<StorageError> for PageError {
     fn from(err: StorageError) -> Self {
-        PageError::Internal(err.to_string())
+        PageError::internal(err)
     }
 }
 
@@ -109,8 +118,8 @@ impl IntoResponse for PageError {
             PageError::NotFound => (StatusCode::NOT_FOUND, "error.not_found", String::new()),
             PageError::BadRequest(detail) => (StatusCode::BAD_REQUEST, "error.bad_request", detail),
             PageError::Forbidden(detail) => (StatusCode::FORBIDDEN, "error.forbidden", detail),
-            PageError::Internal(detail) => {
-                tracing::error!(%detail, "console request failed");
+            PageError::Internal(err) => {
+                tracing::error!(error = %err, "console request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "error.internal",
@@ -139,7 +148,7 @@ pub async fn blocking<T: Send + 'static>(
     let storage = state.storage.clone();
     tokio::task::spawn_blocking(move || work(&*storage))
         .await
-        .map_err(|err| PageError::Internal(err.to_string()))?
+        .map_err(PageError::internal)?
 }
 
 /// The value of cookie `name`, if the request carries it.
@@ -162,7 +171,7 @@ pub fn hash_id(id: &str) -> String {
 pub fn random_token() -> Result<String, PageError> {
     random_bytes::<32>()
         .map(hex::encode)
-        .map_err(|err| PageError::Internal(format!("no randomness: {err}")))
+        .map_err(|err| PageError::from(StorageError::Random(err)))
 }
 
 /// Compares secrets without stopping at the first difference.
@@ -186,7 +195,7 @@ pub fn start(storage: &dyn Storage, user: &str) -> Result<HeaderValue, PageError
         "{SESSION_COOKIE}={id}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
         SESSION_HOURS * 3600
     );
-    HeaderValue::from_str(&cookie).map_err(|err| PageError::Internal(err.to_string()))
+    HeaderValue::from_str(&cookie).map_err(PageError::internal)
 }
 
 /// A cookie that removes the session cookie.

@@ -17,6 +17,7 @@ use stairwell_core::record::{Editor, RecordDoc, RecordError};
 
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;
+use crate::store::StorageError;
 
 impl Ctx {
     /// The editor the console's verbs run as.
@@ -35,9 +36,9 @@ pub struct Loaded {
 /// Loads a record the user may see; `NotFound` for another estate's.
 pub async fn load(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<Loaded, PageError> {
     let (doc, heads) = load_doc(state, ctx, id).await?;
-    let id = doc.id();
+    let id = doc.id().to_string();
     let record = AnyRecord::from_doc(doc)
-        .map_err(|err| PageError::Internal(format!("record {id}: {err}")))?;
+        .map_err(|source| PageError::from(StorageError::Record { id, source }))?;
     Ok(Loaded { record, heads })
 }
 
@@ -53,8 +54,12 @@ pub async fn load_doc(
     let stored = stored
         .filter(|stored| estates.contains(&stored.estate))
         .ok_or(PageError::NotFound)?;
-    let mut doc = RecordDoc::load(&stored.bytes)
-        .map_err(|err| PageError::Internal(format!("record {}: {err}", stored.id)))?;
+    let mut doc = RecordDoc::load(&stored.bytes).map_err(|source| {
+        PageError::from(StorageError::Record {
+            id: stored.id.clone(),
+            source,
+        })
+    })?;
     // A fresh actor for every console edit: two edits made at once from
     // the same loaded copy must not reuse one actor's sequence numbers.
     doc.set_actor(ActorId::random());
@@ -91,7 +96,7 @@ pub async fn store(
         .writer
         .push(ctx.author(), vec![pushed])
         .await
-        .map_err(|err| PageError::Internal(err.to_string()))?;
+        .map_err(PageError::internal)?;
     if let Some(refused) = outcome.refused.first() {
         tracing::info!(
             record = %refused.id,

@@ -70,8 +70,9 @@ fn pulled_record(item: PullItem) -> Result<PulledRecord, StorageError> {
         // The chunks the device lacks were compacted away: only here does a
         // pull load a document.
         PullPayload::AfterHeads { document, heads } => {
-            let doc = RecordDoc::load(&document).map_err(|err| {
-                StorageError::Backend(format!("stored record {} does not load: {err}", item.id))
+            let doc = RecordDoc::load(&document).map_err(|source| StorageError::Record {
+                id: item.id.clone(),
+                source,
             })?;
             (false, doc.save_after(&heads))
         }

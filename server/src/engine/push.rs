@@ -211,11 +211,9 @@ pub fn stamp(
     new_events: &[String],
     actor: &ActorId,
     now: DateTime<Utc>,
-) -> Result<usize, String> {
+) -> Result<usize, RecordError> {
     record.set_actor(actor.clone());
-    record
-        .stamp_events(new_events, now)
-        .map_err(|err| err.to_string())
+    record.stamp_events(new_events, now)
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ pub fn rebuild_read_models(storage: &dyn Storage) -> Result<usize, StorageError>
     storage.rebuild_read_models(&|record, tz| {
         AnyRecord::load(&record.bytes)
             .map(|loaded| (loaded.index_entry(tz), ModelRows::derive(&loaded, tz)))
-            .map_err(|err| err.to_string())
     })
 }
 

@@ -20,7 +20,7 @@ use chrono_tz::Tz;
 use serde_bytes::ByteBuf;
 use stairwell_core::kinds::AnyRecord;
 use stairwell_core::protocol::{Accepted, PushedRecord, RefusalCode, Refused};
-use stairwell_core::record::{Limits, RecordDoc};
+use stairwell_core::record::{Limits, RecordDoc, RecordError};
 use stairwell_core::sync::judge::Author;
 use tokio::sync::{mpsc, oneshot};
 
@@ -91,8 +91,22 @@ pub struct Echo {
 pub enum WriteError {
     #[error(transparent)]
     Storage(#[from] StorageError),
-    #[error("{0}")]
-    Internal(String),
+    /// The group commit this push was part of failed: nothing of any of
+    /// its pushes was stored. Shared by every push of the group.
+    #[error("the group commit failed, nothing of it was stored: {0}")]
+    Commit(Arc<StorageError>),
+    /// The staff and zones of a batch could not be read; nothing was judged.
+    #[error("the estates' staff could not be read: {0}")]
+    Directory(Arc<StorageError>),
+    /// A record the writer accepted or stored does not load as one.
+    #[error("record {id} does not load: {source}")]
+    Record {
+        id: String,
+        #[source]
+        source: RecordError,
+    },
+    #[error("cannot start the writer: {0}")]
+    Start(std::io::Error),
     #[error("the writer has stopped")]
     Stopped,
 }
@@ -147,7 +161,7 @@ pub fn spawn(
     let thread = std::thread::Builder::new()
         .name("stairwell-writer".into())
         .spawn(move || writer.run(queue))
-        .map_err(|err| WriteError::Internal(format!("cannot start the writer: {err}")))?;
+        .map_err(WriteError::Start)?;
     Ok((WriterHandle { jobs }, thread))
 }
 
@@ -226,8 +240,9 @@ impl Writer {
         let directory = match Directory::load(&*self.storage, estates) {
             Ok(directory) => directory,
             Err(err) => {
+                let err = Arc::new(err);
                 for job in jobs {
-                    let _ = job.reply.send(Err(WriteError::Internal(err.to_string())));
+                    let _ = job.reply.send(Err(WriteError::Directory(err.clone())));
                 }
                 return;
             }
@@ -266,7 +281,7 @@ impl Writer {
         );
         for (reply, result) in results {
             let result = match (&committed, result) {
-                (Err(err), Ok(_)) => Err(WriteError::Internal(err.clone())),
+                (Err(err), Ok(_)) => Err(WriteError::Commit(err.clone())),
                 (Ok(()), Ok(outcome)) => {
                     self.metrics.accepted(outcome.accepted.len() as u64);
                     Ok(outcome)
@@ -279,13 +294,13 @@ impl Writer {
     }
 
     /// Stores the batch; returns the feed position of each write.
-    fn commit(&mut self, batch: Staged, requests: usize) -> Result<Vec<u64>, String> {
+    fn commit(&mut self, batch: Staged, requests: usize) -> Result<Vec<u64>, Arc<StorageError>> {
         if batch.writes.is_empty() {
             return Ok(Vec::new());
         }
         let seqs = self.storage.commit(&batch.writes).map_err(|err| {
             tracing::error!(%err, "group commit failed; nothing of it was stored");
-            err.to_string()
+            Arc::new(err)
         })?;
         if let Some(notices) = &self.config.notices {
             notices.announce(
@@ -488,10 +503,13 @@ impl Writer {
             new_events,
             base,
         } = staging;
-        push::stamp(&mut after, new_events, &self.actor, now).map_err(WriteError::Internal)?;
+        let unreadable = |source| WriteError::Record {
+            id: pushed.id.clone(),
+            source,
+        };
+        push::stamp(&mut after, new_events, &self.actor, now).map_err(unreadable)?;
         let tz = self.zone(&after.header().estate)?;
-        let record = AnyRecord::from_doc(after)
-            .map_err(|err| WriteError::Internal(format!("accepted record unreadable: {err}")))?;
+        let record = AnyRecord::from_doc(after).map_err(unreadable)?;
         let doc = record.doc();
         let echo = doc.save_after(pushed_heads);
         let (change, mut cached) = match base {
@@ -567,8 +585,9 @@ impl Writer {
         };
         let record = RecordDoc::load(&stored.bytes)
             .and_then(AnyRecord::from_doc)
-            .map_err(|err| {
-                WriteError::Internal(format!("stored record {id} does not load: {err}"))
+            .map_err(|source| WriteError::Record {
+                id: id.to_owned(),
+                source,
             })?;
         let doc = CachedDoc {
             record,

@@ -28,17 +28,19 @@ use stairwell_core::sync::blobs::{
 };
 use stairwell_core::sync::judge::Author;
 
+use crate::http::auth::Device;
+use crate::http::body::{DRAIN_LIMIT, drain, read_body, unless_refused};
+use crate::http::error::{ApiError, cbor};
 use crate::http::state::AppState;
-use crate::http::sync::{DRAIN_LIMIT, Failure, authenticate, cbor, drain, read_body};
 use crate::store::{BlobChunk, BlobError, ChunkOutcome};
 
 /// `POST /v1/blobs/missing`.
 pub async fn missing(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    device: Result<Device, ApiError>,
     body: Body,
 ) -> Response {
-    match handle_missing(&state, &headers, body).await {
+    match handle_missing(&state, device, body).await {
         Ok(response) => cbor(StatusCode::OK, &response),
         Err(failure) => refused(failure.into_response(), "blob question refused"),
     }
@@ -46,15 +48,15 @@ pub async fn missing(
 
 async fn handle_missing(
     state: &Arc<AppState>,
-    headers: &HeaderMap,
+    device: Result<Device, ApiError>,
     body: Body,
-) -> Result<MissingResponse, Failure> {
-    let (author, body) = authenticated(state, headers, body).await?;
+) -> Result<MissingResponse, ApiError> {
+    let (Device(author), body) = unless_refused(device, body).await?;
     let bytes = read_body(body, state.limits.max_body_bytes).await?;
-    let request: MissingRequest = protocol::decode(&bytes).map_err(Failure::malformed)?;
+    let request: MissingRequest = protocol::decode(&bytes).map_err(ApiError::malformed)?;
     check_version(request.version)?;
     if request.hashes.len() > MAX_MISSING_HASHES {
-        return Err(Failure::too_large(format!(
+        return Err(ApiError::too_large(format!(
             "{} hashes asked at once; the limit is {MAX_MISSING_HASHES}",
             request.hashes.len()
         )));
@@ -69,8 +71,8 @@ async fn handle_missing(
     let storage = state.storage.clone();
     let missing = tokio::task::spawn_blocking(move || storage.missing_blobs(&author, &hashes))
         .await
-        .map_err(Failure::internal)?
-        .map_err(Failure::internal)?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     Ok(MissingResponse {
         version: PROTOCOL_VERSION,
         missing: missing
@@ -89,9 +91,15 @@ pub async fn upload(
     Path(hash): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    device: Result<Device, ApiError>,
     body: Body,
 ) -> Response {
-    let response = match handle_upload(&state, &hash, query.as_deref(), &headers, body).await {
+    let upload = Upload {
+        hash: &hash,
+        query: query.as_deref(),
+        headers: &headers,
+    };
+    let response = match handle_upload(&state, upload, device, body).await {
         Ok(response) => response,
         Err(failure) => failure.into_response(),
     };
@@ -104,14 +112,24 @@ pub async fn upload(
     response
 }
 
+/// What names a chunk: the blob, the offset and the declared length.
+struct Upload<'a> {
+    hash: &'a str,
+    query: Option<&'a str>,
+    headers: &'a HeaderMap,
+}
+
 async fn handle_upload(
     state: &Arc<AppState>,
-    hash: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
+    Upload {
+        hash,
+        query,
+        headers,
+    }: Upload<'_>,
+    device: Result<Device, ApiError>,
     body: Body,
-) -> Result<Response, Failure> {
-    let (author, body) = authenticated(state, headers, body).await?;
+) -> Result<Response, ApiError> {
+    let (Device(author), body) = unless_refused(device, body).await?;
     let checked = parse_hash(hash).and_then(|hash| {
         let offset = parse_offset(query)?;
         let length = parse_length(headers)?;
@@ -127,13 +145,13 @@ async fn handle_upload(
     let max = state.limits.max_blob_bytes;
     if length > max {
         drain(body, DRAIN_LIMIT).await;
-        return Err(Failure::too_large(format!(
+        return Err(ApiError::too_large(format!(
             "a blob of {length} bytes is over the limit of {max} bytes"
         )));
     }
     if offset > length {
         drain(body, DRAIN_LIMIT).await;
-        return Err(Failure::malformed(format!(
+        return Err(ApiError::malformed(format!(
             "offset {offset} is past the blob's length of {length} bytes"
         )));
     }
@@ -150,7 +168,7 @@ async fn handle_upload(
         })
     })
     .await
-    .map_err(Failure::internal)?;
+    .map_err(ApiError::internal)?;
     let status = |received: u64, complete: bool| UploadStatus {
         version: PROTOCOL_VERSION,
         hash: hash.to_string(),
@@ -180,14 +198,14 @@ async fn handle_upload(
             Ok(with_offset(StatusCode::CONFLICT, &status(received, false)))
         }
         Err(err @ (BlobError::LengthChanged { .. } | BlobError::PastEnd { .. })) => {
-            Err(Failure::malformed(err.to_string()))
+            Err(ApiError::malformed(err.to_string()))
         }
-        Err(err @ BlobError::HashMismatch { .. }) => Err(Failure::new(
+        Err(err @ BlobError::HashMismatch { .. }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::HashMismatch,
             err.to_string(),
         )),
-        Err(BlobError::Storage(err)) => Err(Failure::internal(err)),
+        Err(BlobError::Storage(err)) => Err(ApiError::internal(err)),
     }
 }
 
@@ -195,9 +213,9 @@ async fn handle_upload(
 pub async fn download(
     State(state): State<Arc<AppState>>,
     Path(hash): Path<String>,
-    headers: HeaderMap,
+    Device(author): Device,
 ) -> Response {
-    match handle_download(&state, &hash, &headers).await {
+    match handle_download(&state, &hash, author).await {
         Ok(response) => response,
         Err(failure) => refused(failure.into_response(), "blob download refused"),
     }
@@ -206,18 +224,17 @@ pub async fn download(
 async fn handle_download(
     state: &Arc<AppState>,
     hash: &str,
-    headers: &HeaderMap,
-) -> Result<Response, Failure> {
-    let author = authenticate(state, headers).await?;
+    author: Author,
+) -> Result<Response, ApiError> {
     let hash = parse_hash(hash)?;
     let storage = state.storage.clone();
     let read_hash = hash.clone();
     let bytes = tokio::task::spawn_blocking(move || storage.read_blob(&author, &read_hash))
         .await
-        .map_err(Failure::internal)?
-        .map_err(Failure::internal)?;
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::internal)?;
     let Some(bytes) = bytes else {
-        return Err(Failure::new(
+        return Err(ApiError::new(
             StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
             format!("no blob {hash} that this device may read"),
@@ -241,32 +258,16 @@ async fn handle_download(
     Ok(response)
 }
 
-/// The author of a request; the body is drained when the token is refused,
-/// so the client reads the answer instead of a reset connection.
-async fn authenticated(
-    state: &Arc<AppState>,
-    headers: &HeaderMap,
-    body: Body,
-) -> Result<(Author, Body), Failure> {
-    match authenticate(state, headers).await {
-        Ok(author) => Ok((author, body)),
-        Err(failure) => {
-            drain(body, DRAIN_LIMIT).await;
-            Err(failure)
-        }
-    }
-}
-
-fn parse_hash(text: &str) -> Result<BlobHash, Failure> {
+fn parse_hash(text: &str) -> Result<BlobHash, ApiError> {
     text.parse().map_err(|_| {
-        Failure::malformed(format!(
+        ApiError::malformed(format!(
             "{text:?} is not a blob hash (a SHA-256: 64 hex digits)"
         ))
     })
 }
 
 /// `offset=N` from the query; 0 when absent.
-fn parse_offset(query: Option<&str>) -> Result<u64, Failure> {
+fn parse_offset(query: Option<&str>) -> Result<u64, ApiError> {
     let value = query
         .unwrap_or_default()
         .split('&')
@@ -274,14 +275,14 @@ fn parse_offset(query: Option<&str>) -> Result<u64, Failure> {
     match value {
         None => Ok(0),
         Some(text) => text.parse().map_err(|_| {
-            Failure::malformed(format!("offset {text:?} is not a whole number of bytes"))
+            ApiError::malformed(format!("offset {text:?} is not a whole number of bytes"))
         }),
     }
 }
 
-fn parse_length(headers: &HeaderMap) -> Result<u64, Failure> {
+fn parse_length(headers: &HeaderMap) -> Result<u64, ApiError> {
     let value = headers.get(BLOB_LENGTH_HEADER).ok_or_else(|| {
-        Failure::malformed(format!(
+        ApiError::malformed(format!(
             "send the blob's total length in a {BLOB_LENGTH_HEADER} header"
         ))
     })?;
@@ -290,17 +291,17 @@ fn parse_length(headers: &HeaderMap) -> Result<u64, Failure> {
         .ok()
         .and_then(|text| text.trim().parse().ok())
         .ok_or_else(|| {
-            Failure::malformed(format!(
+            ApiError::malformed(format!(
                 "{BLOB_LENGTH_HEADER} {value:?} is not a whole number of bytes"
             ))
         })
 }
 
-fn check_version(version: u32) -> Result<(), Failure> {
+fn check_version(version: u32) -> Result<(), ApiError> {
     if version == PROTOCOL_VERSION {
         return Ok(());
     }
-    Err(Failure::new(
+    Err(ApiError::new(
         StatusCode::BAD_REQUEST,
         ErrorCode::UnsupportedVersion,
         format!(
@@ -311,24 +312,24 @@ fn check_version(version: u32) -> Result<(), Failure> {
 
 /// Reads a chunk that may hold at most `room` bytes (what is left of the
 /// blob after its offset), refusing it as soon as it runs past.
-async fn read_chunk(mut body: Body, room: u64, max_body: usize) -> Result<Vec<u8>, Failure> {
+async fn read_chunk(mut body: Body, room: u64, max_body: usize) -> Result<Vec<u8>, ApiError> {
     let mut bytes = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame
-            .map_err(|err| Failure::malformed(format!("the chunk could not be read: {err}")))?;
+            .map_err(|err| ApiError::malformed(format!("the chunk could not be read: {err}")))?;
         let Ok(data) = frame.into_data() else {
             continue;
         };
         let total = bytes.len() + data.len();
         if total as u64 > room {
             drain(body, DRAIN_LIMIT).await;
-            return Err(Failure::malformed(format!(
+            return Err(ApiError::malformed(format!(
                 "the chunk runs past the blob's {BLOB_LENGTH_HEADER}: at most {room} more bytes fit"
             )));
         }
         if total > max_body {
             drain(body, DRAIN_LIMIT).await;
-            return Err(Failure::too_large(format!(
+            return Err(ApiError::too_large(format!(
                 "a chunk is over the request limit of {max_body} bytes; send smaller chunks"
             )));
         }

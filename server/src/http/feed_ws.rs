@@ -15,16 +15,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
-use serde::Deserialize;
 use tokio::sync::broadcast;
 
 use crate::engine::notices::{FeedNotice, Notices};
-use crate::http::reports::authenticate;
+use crate::http::auth::Reader;
 use crate::http::state::AppState;
 
 /// Where clients connect.
@@ -37,21 +35,13 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route(FEED_WS_PATH, get(feed_ws))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct TokenQuery {
-    token: Option<String>,
-}
-
 async fn feed_ws(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<TokenQuery>,
+    // The upgrade first: a request that is no WebSocket handshake is told
+    // so before its token is looked at.
     upgrade: WebSocketUpgrade,
+    Reader(author): Reader,
 ) -> Response {
-    let author = match authenticate(&state, &headers, query.token.as_deref()).await {
-        Ok(author) => author,
-        Err(failure) => return failure.into_response(),
-    };
     // Subscribed before the upgrade, so a commit made while the handshake
     // finishes is not missed.
     let notices = state.notices.subscribe();

@@ -5,26 +5,23 @@
 use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use stairwell_core::protocol::{EstateInfo, Identity};
 use stairwell_core::sync::judge::Author;
 
+use crate::http::auth::Device;
+use crate::http::error::{ApiError, cbor};
 use crate::http::state::AppState;
-use crate::http::sync::{Failure, authenticate, cbor};
 use crate::store::{Storage, StorageError};
 
-pub async fn identity(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
-    let author = match authenticate(&state, &headers).await {
-        Ok(author) => author,
-        Err(failure) => return failure.into_response(),
-    };
+pub async fn identity(State(state): State<Arc<AppState>>, Device(author): Device) -> Response {
     let storage = state.storage.clone();
     let found = tokio::task::spawn_blocking(move || describe(&*storage, &author)).await;
     match found {
         Ok(Ok(identity)) => cbor(StatusCode::OK, &identity),
-        Ok(Err(err)) => Failure::internal(err).into_response(),
-        Err(err) => Failure::internal(err).into_response(),
+        Ok(Err(err)) => ApiError::internal(err).into_response(),
+        Err(err) => ApiError::internal(err).into_response(),
     }
 }
 

@@ -5,7 +5,10 @@
 //! answer. The office console's pages are mounted beside these by the
 //! server's composition (`cli::serve`), so this layer does not know them.
 
+pub mod auth;
 pub mod blobs;
+pub mod body;
+pub mod error;
 pub mod feed_ws;
 pub mod identity;
 pub mod reports;

@@ -20,17 +20,18 @@ use axum::Json;
 use axum::Router;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use stairwell_core::protocol::ErrorCode;
 use stairwell_core::rules::local_time::local_date;
 use stairwell_core::rules::rates::month_of;
-use stairwell_core::sync::judge::Author;
 
-use crate::accounts;
 use crate::engine::report_queries;
+use crate::http::auth::Reader;
+use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::store::{Estate, Storage, StorageError};
 
@@ -46,167 +47,75 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route(MONTHLY_PATH, get(monthly))
 }
 
-/// A refused or failed API request, answered as JSON.
-#[derive(Debug)]
-pub struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            message: message.into(),
-        }
-    }
-
-    fn bad_request(message: impl Into<String>) -> Self {
-        ApiError::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    fn internal(err: impl std::fmt::Display) -> Self {
-        tracing::error!(%err, "report failed");
-        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the server failed")
-    }
-}
-
-#[derive(Serialize)]
-struct ErrorJson<'a> {
-    error: &'a str,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = Json(ErrorJson {
-            error: &self.message,
-        });
-        (self.status, body).into_response()
-    }
-}
-
-/// The author behind the request's token, taken from the `Authorization`
-/// header or else from `query_token`.
-pub(crate) async fn authenticate(
-    state: &Arc<AppState>,
-    headers: &HeaderMap,
-    query_token: Option<&str>,
-) -> Result<Author, ApiError> {
-    let token = accounts::bearer_token(headers)
-        .or(query_token.filter(|token| !token.trim().is_empty()))
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "send the device token as `Authorization: Bearer` or `?token=`",
-            )
-        })?
-        .trim()
-        .to_owned();
-    let storage = state.storage.clone();
-    tokio::task::spawn_blocking(move || accounts::authenticate(&*storage, &token))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "the device token is unknown or revoked",
-            )
-        })
-}
-
 #[derive(Debug, Deserialize)]
 struct CoverageQuery {
     estate: String,
     week: Option<String>,
-    token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct CallbacksQuery {
     estate: String,
     at: Option<String>,
-    token: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct MonthlyQuery {
     estate: String,
     month: Option<String>,
-    token: Option<String>,
 }
 
 async fn coverage(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    reader: Result<Reader, ApiError>,
     query: Result<Query<CoverageQuery>, QueryRejection>,
 ) -> Response {
     let query = match query {
         Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::bad_request(rejection.body_text()).into_response(),
+        Err(rejection) => return bad_request(rejection.body_text()).into_response(),
     };
     let week = query.week.as_deref().map(parse_day).transpose();
-    respond(
-        &state,
-        &headers,
-        query.token.as_deref(),
-        &query.estate,
-        move |storage, estate| {
-            let day = week?.unwrap_or_else(|| local_date(Utc::now(), estate.tz));
-            report_queries::coverage_grid(storage.read_models(), estate, day)
-                .map_err(ApiError::internal)
-        },
-    )
+    respond(&state, reader, &query.estate, move |storage, estate| {
+        let day = week?.unwrap_or_else(|| local_date(Utc::now(), estate.tz));
+        report_queries::coverage_grid(storage.read_models(), estate, day).map_err(internal)
+    })
     .await
 }
 
 async fn callbacks(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    reader: Result<Reader, ApiError>,
     query: Result<Query<CallbacksQuery>, QueryRejection>,
 ) -> Response {
     let query = match query {
         Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::bad_request(rejection.body_text()).into_response(),
+        Err(rejection) => return bad_request(rejection.body_text()).into_response(),
     };
     let at = query.at.as_deref().map(parse_instant).transpose();
-    respond(
-        &state,
-        &headers,
-        query.token.as_deref(),
-        &query.estate,
-        move |storage, estate| {
-            let at = at?.unwrap_or_else(Utc::now);
-            report_queries::callbacks_at(storage.read_models(), estate, at)
-                .map_err(ApiError::internal)
-        },
-    )
+    respond(&state, reader, &query.estate, move |storage, estate| {
+        let at = at?.unwrap_or_else(Utc::now);
+        report_queries::callbacks_at(storage.read_models(), estate, at).map_err(internal)
+    })
     .await
 }
 
 async fn monthly(
     State(state): State<Arc<AppState>>,
-    headers: HeaderMap,
+    reader: Result<Reader, ApiError>,
     query: Result<Query<MonthlyQuery>, QueryRejection>,
 ) -> Response {
     let query = match query {
         Ok(Query(query)) => query,
-        Err(rejection) => return ApiError::bad_request(rejection.body_text()).into_response(),
+        Err(rejection) => return bad_request(rejection.body_text()).into_response(),
     };
     let month = query.month.as_deref().map(parse_month).transpose();
-    respond(
-        &state,
-        &headers,
-        query.token.as_deref(),
-        &query.estate,
-        move |storage, estate| {
-            let now = Utc::now();
-            let month = month?.unwrap_or_else(|| month_of(now, estate.tz));
-            report_queries::monthly_rates(storage.read_models(), estate, month, now)
-                .map_err(ApiError::internal)?
-                .ok_or_else(|| ApiError::bad_request("no such month"))
-        },
-    )
+    respond(&state, reader, &query.estate, move |storage, estate| {
+        let now = Utc::now();
+        let month = month?.unwrap_or_else(|| month_of(now, estate.tz));
+        report_queries::monthly_rates(storage.read_models(), estate, month, now)
+            .map_err(internal)?
+            .ok_or_else(|| bad_request("no such month"))
+    })
     .await
 }
 
@@ -214,47 +123,53 @@ async fn monthly(
 /// and answers its result as JSON.
 async fn respond<T: Serialize + Send + 'static>(
     state: &Arc<AppState>,
-    headers: &HeaderMap,
-    query_token: Option<&str>,
+    reader: Result<Reader, ApiError>,
     estate: &str,
     report: impl FnOnce(&dyn Storage, &Estate) -> Result<T, ApiError> + Send + 'static,
 ) -> Response {
-    let author = match authenticate(state, headers, query_token).await {
-        Ok(author) => author,
+    let author = match reader {
+        Ok(Reader(author)) => author,
         Err(err) => return err.into_response(),
     };
     if !author.estates.iter().any(|own| own == estate) {
-        return ApiError::new(
-            StatusCode::FORBIDDEN,
-            format!("{} does not work at estate {estate}", author.user),
-        )
-        .into_response();
+        let message = format!("{} does not work at estate {estate}", author.user);
+        return ApiError::new(StatusCode::FORBIDDEN, ErrorCode::Unauthorized, message)
+            .json()
+            .into_response();
     }
     let storage = state.storage.clone();
     let estate = estate.to_owned();
     let answer = tokio::task::spawn_blocking(move || {
         let found = storage
             .estate(&estate)
-            .map_err(|err: StorageError| ApiError::internal(err))?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no estate {estate}")))?;
+            .map_err(|err: StorageError| ApiError::internal(err).json())?
+            .ok_or_else(|| ApiError::not_found(format!("no estate {estate}")).json())?;
         report(&*storage, &found)
     })
     .await;
     match answer {
         Ok(Ok(body)) => Json(body).into_response(),
         Ok(Err(err)) => err.into_response(),
-        Err(err) => ApiError::internal(err).into_response(),
+        Err(err) => ApiError::internal(err).json().into_response(),
     }
 }
 
+/// A request the report cannot answer, told as JSON.
+fn bad_request(message: impl Into<String>) -> ApiError {
+    ApiError::malformed(message).json()
+}
+
+fn internal(err: impl std::fmt::Display) -> ApiError {
+    ApiError::internal(err).json()
+}
+
 fn parse_day(text: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        ApiError::bad_request(format!("week {text:?} is not a date such as 2026-03-02"))
-    })
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| bad_request(format!("week {text:?} is not a date such as 2026-03-02")))
 }
 
 fn parse_month(text: &str) -> Result<(i32, u32), ApiError> {
-    let bad = || ApiError::bad_request(format!("month {text:?} is not a month such as 2026-03"));
+    let bad = || bad_request(format!("month {text:?} is not a month such as 2026-03"));
     let (year, month) = text.trim().split_once('-').ok_or_else(bad)?;
     let year: i32 = year.parse().map_err(|_| bad())?;
     let month: u32 = month.parse().map_err(|_| bad())?;
@@ -269,7 +184,7 @@ fn parse_instant(text: &str) -> Result<DateTime<Utc>, ApiError> {
     DateTime::parse_from_rfc3339(text.trim())
         .map(|at| at.with_timezone(&Utc))
         .map_err(|_| {
-            ApiError::bad_request(format!(
+            bad_request(format!(
                 "at {text:?} is not an RFC 3339 time such as 2026-03-02T09:30:00+08:00"
             ))
         })
@@ -280,6 +195,7 @@ mod tests {
     use stairwell_core::record::Role;
 
     use super::*;
+    use crate::accounts;
     use crate::http::testing::{TestServer, person};
 
     /// Status and JSON body of a GET, with the token in the header if given.

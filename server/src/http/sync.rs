@@ -8,90 +8,32 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use serde::Deserialize;
 use stairwell_core::protocol::{
-    self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION, PushedRecord, Refused, SyncRequest,
-    SyncResponse,
+    self, ErrorCode, PROTOCOL_VERSION, PushedRecord, Refused, SyncRequest, SyncResponse,
 };
 use stairwell_core::sync::judge::{self, Author};
 
-use crate::accounts;
 use crate::engine::feed;
 use crate::engine::writer::{Echo, PushOutcome};
+use crate::http::auth::Device;
+use crate::http::body::{read_body, unless_refused};
+use crate::http::error::{ApiError, cbor};
 use crate::http::state::AppState;
 
-/// After refusing a body, read on at most this much so the client sees the
-/// answer instead of a reset connection; beyond it, the connection closes.
-pub(crate) const DRAIN_LIMIT: usize = 8 * 1024 * 1024;
-
-/// A whole-request failure, answered as a CBOR [`ErrorBody`].
-#[derive(Debug)]
-pub struct Failure {
-    status: StatusCode,
-    body: ErrorBody,
-}
-
-impl Failure {
-    pub(crate) fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        Failure {
-            status,
-            body: ErrorBody {
-                code,
-                message: message.into(),
-            },
-        }
-    }
-
-    fn unauthorized(message: &str) -> Self {
-        Failure::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
-    }
-
-    pub(crate) fn too_large(message: String) -> Self {
-        Failure::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge, message)
-    }
-
-    pub(crate) fn malformed(message: String) -> Self {
-        Failure::new(
-            StatusCode::BAD_REQUEST,
-            ErrorCode::MalformedRequest,
-            message,
-        )
-    }
-
-    pub(crate) fn internal(err: impl std::fmt::Display) -> Self {
-        tracing::error!(%err, "sync failed");
-        Failure::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            ErrorCode::Internal,
-            "the server failed; nothing of this request was stored",
-        )
-    }
-}
-
-impl IntoResponse for Failure {
-    fn into_response(self) -> Response {
-        cbor(self.status, &self.body)
-    }
-}
-
-pub fn cbor<T: serde::Serialize>(status: StatusCode, message: &T) -> Response {
-    let mut response = (status, protocol::encode(message)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(CONTENT_TYPE));
-    response
-}
-
-pub async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Body) -> Response {
-    match handle(&state, &headers, body).await {
+pub async fn sync(
+    State(state): State<Arc<AppState>>,
+    device: Result<Device, ApiError>,
+    body: Body,
+) -> Response {
+    match handle(&state, device, body).await {
         Ok(response) => cbor(StatusCode::OK, &response),
         Err(failure) => {
             tracing::info!(
-                status = failure.status.as_u16(),
-                reason = %failure.body.message,
+                status = failure.status().as_u16(),
+                reason = %failure.message(),
                 "sync request refused"
             );
             failure.into_response()
@@ -101,20 +43,14 @@ pub async fn sync(State(state): State<Arc<AppState>>, headers: HeaderMap, body: 
 
 async fn handle(
     state: &Arc<AppState>,
-    headers: &HeaderMap,
+    device: Result<Device, ApiError>,
     body: Body,
-) -> Result<SyncResponse, Failure> {
-    let author = match authenticate(state, headers).await {
-        Ok(author) => author,
-        Err(failure) => {
-            drain(body, DRAIN_LIMIT).await;
-            return Err(failure);
-        }
-    };
+) -> Result<SyncResponse, ApiError> {
+    let (Device(author), body) = unless_refused(device, body).await?;
     let bytes = read_body(body, state.limits.max_body_bytes).await?;
     let request = decode_request(&bytes)?;
     if request.push.len() > state.limits.max_push_records {
-        return Err(Failure::too_large(format!(
+        return Err(ApiError::too_large(format!(
             "{} records pushed at once; the limit is {}",
             request.push.len(),
             state.limits.max_push_records
@@ -129,7 +65,7 @@ async fn handle(
             .writer
             .push(author.clone(), push)
             .await
-            .map_err(Failure::internal)?
+            .map_err(ApiError::internal)?
     };
     for refusal in &refused {
         state.metrics.refused(refusal.code);
@@ -178,7 +114,7 @@ async fn handle(
 async fn precheck(
     state: &Arc<AppState>,
     records: Vec<PushedRecord>,
-) -> Result<(Vec<PushedRecord>, Vec<Refused>), Failure> {
+) -> Result<(Vec<PushedRecord>, Vec<Refused>), ApiError> {
     let limits = state.limits.record;
     tokio::task::spawn_blocking(move || {
         let mut refused = Vec::new();
@@ -199,22 +135,7 @@ async fn precheck(
         (kept, refused)
     })
     .await
-    .map_err(Failure::internal)
-}
-
-pub(crate) async fn authenticate(
-    state: &Arc<AppState>,
-    headers: &HeaderMap,
-) -> Result<Author, Failure> {
-    let token = accounts::bearer_token(headers)
-        .ok_or_else(|| Failure::unauthorized("send the device token as `Authorization: Bearer`"))?
-        .to_owned();
-    let storage = state.storage.clone();
-    let found = tokio::task::spawn_blocking(move || accounts::authenticate(&*storage, &token))
-        .await
-        .map_err(Failure::internal)?
-        .map_err(Failure::internal)?;
-    found.ok_or_else(|| Failure::unauthorized("the device token is unknown or revoked"))
+    .map_err(ApiError::internal)
 }
 
 async fn pull(
@@ -222,7 +143,7 @@ async fn pull(
     author: &Author,
     (cursor, max_records): (u64, u32),
     echoes: Vec<Echo>,
-) -> Result<feed::Pulled, Failure> {
+) -> Result<feed::Pulled, ApiError> {
     let storage = state.storage.clone();
     let author = author.clone();
     let server_max = state.limits.max_pull_records;
@@ -230,38 +151,8 @@ async fn pull(
         feed::pull(&*storage, &author, cursor, max_records, server_max, &echoes)
     })
     .await
-    .map_err(Failure::internal)?
-    .map_err(Failure::internal)
-}
-
-/// Reads the whole body, refusing it as soon as it passes `limit`.
-pub(crate) async fn read_body(mut body: Body, limit: usize) -> Result<Vec<u8>, Failure> {
-    let mut bytes = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|err| Failure::malformed(format!("the body could not be read: {err}")))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        if bytes.len() + data.len() > limit {
-            drain(body, DRAIN_LIMIT).await;
-            return Err(Failure::too_large(format!(
-                "the request body is over the limit of {limit} bytes"
-            )));
-        }
-        bytes.extend_from_slice(&data);
-    }
-    Ok(bytes)
-}
-
-pub(crate) async fn drain(mut body: Body, limit: usize) {
-    let mut read = 0;
-    while read < limit {
-        match body.frame().await {
-            Some(Ok(frame)) => read += frame.data_ref().map_or(0, |data| data.len()),
-            _ => return,
-        }
-    }
+    .map_err(ApiError::internal)?
+    .map_err(ApiError::internal)
 }
 
 /// Only the version, read first so a request of another version is told
@@ -271,10 +162,10 @@ struct Envelope {
     version: u32,
 }
 
-fn decode_request(bytes: &[u8]) -> Result<SyncRequest, Failure> {
-    let envelope: Envelope = protocol::decode(bytes).map_err(Failure::malformed)?;
+fn decode_request(bytes: &[u8]) -> Result<SyncRequest, ApiError> {
+    let envelope: Envelope = protocol::decode(bytes).map_err(ApiError::malformed)?;
     if envelope.version != PROTOCOL_VERSION {
-        return Err(Failure::new(
+        return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::UnsupportedVersion,
             format!(
@@ -283,5 +174,5 @@ fn decode_request(bytes: &[u8]) -> Result<SyncRequest, Failure> {
             ),
         ));
     }
-    protocol::decode(bytes).map_err(Failure::malformed)
+    protocol::decode(bytes).map_err(ApiError::malformed)
 }

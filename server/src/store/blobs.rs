@@ -84,7 +84,10 @@ pub enum BlobError {
 
 impl From<std::io::Error> for BlobError {
     fn from(err: std::io::Error) -> Self {
-        BlobError::Storage(StorageError::Backend(format!("blob files: {err}")))
+        BlobError::Storage(StorageError::Files {
+            path: "blobs".into(),
+            source: err,
+        })
     }
 }
 

@@ -14,7 +14,7 @@ pub mod sqlite;
 use automerge::ChangeHash;
 use chrono_tz::Tz;
 use stairwell_core::kinds::IndexEntry;
-use stairwell_core::record::Role;
+use stairwell_core::record::{RecordError, Role};
 use stairwell_core::sync::judge::Author;
 
 pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
@@ -26,21 +26,63 @@ pub use read_models::ReadModels;
 use crate::reports::ModelRows;
 
 /// Why a storage operation failed. `NotFound` and `Conflict` are the
-/// caller's mistakes (an unknown estate, a duplicate user); `Backend` is
-/// ours.
+/// caller's mistakes (an unknown estate, a duplicate user), told in words
+/// the operator reads; the others are ours, and keep their cause.
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The backend's database failed; each backend converts its own errors.
     #[error("storage failed: {0}")]
-    Backend(String),
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A file of the data directory could not be read or written.
+    #[error("storage failed: {path}: {source}")]
+    Files {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened; `read_only` when its directory
+    /// may not be written (SQLite needs to write beside it even to read).
+    #[error(
+        "cannot open {}: {source}{}",
+        .path.display(),
+        if *.read_only {
+            "; the data directory is not writable (read-only, full, or owned by another user)"
+        } else {
+            ""
+        }
+    )]
+    Unopenable {
+        path: std::path::PathBuf,
+        #[source]
+        source: Box<StorageError>,
+        read_only: bool,
+    },
+    /// What is stored does not read back as anything this build wrote.
+    #[error("stored data is damaged: {0}")]
+    Damaged(String),
+    /// A stored record no longer loads or indexes.
+    #[error("stored record {id} does not load: {source}")]
+    Record {
+        id: String,
+        #[source]
+        source: stairwell_core::record::RecordError,
+    },
+    /// The data directory was written by a newer build.
+    #[error("the data directory has schema {found}, newer than this build's {supported}")]
+    SchemaTooNew { found: i64, supported: i64 },
+    /// The operating system's random source failed.
+    #[error("no randomness: {0}")]
+    Random(#[from] getrandom::Error),
 }
 
-impl From<rusqlite::Error> for StorageError {
-    fn from(err: rusqlite::Error) -> Self {
-        StorageError::Backend(err.to_string())
+impl StorageError {
+    /// Whether the caller can fix this by asking differently.
+    pub fn is_callers(&self) -> bool {
+        matches!(self, StorageError::NotFound(_) | StorageError::Conflict(_))
     }
 }
 
@@ -144,7 +186,8 @@ pub struct FeedPage {
 
 /// Computes a record's index row and report rows from its stored document
 /// and its estate's time zone; used to rebuild the read models.
-pub type IndexFn<'a> = dyn Fn(&StoredRecord, Tz) -> Result<(IndexEntry, ModelRows), String> + 'a;
+pub type IndexFn<'a> =
+    dyn Fn(&StoredRecord, Tz) -> Result<(IndexEntry, ModelRows), RecordError> + 'a;
 
 /// The server's durable state. Implementations are shared between the
 /// request handlers (reads) and the single writer thread (writes); every
@@ -194,7 +237,7 @@ pub fn encode_heads(heads: &[ChangeHash]) -> Vec<u8> {
 
 pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, StorageError> {
     if !bytes.len().is_multiple_of(32) {
-        return Err(StorageError::Backend(format!(
+        return Err(StorageError::Damaged(format!(
             "stored heads of {} bytes are not whole hashes",
             bytes.len()
         )));
@@ -202,7 +245,7 @@ pub fn decode_heads(bytes: &[u8]) -> Result<Vec<ChangeHash>, StorageError> {
     bytes
         .chunks_exact(32)
         .map(|hash| {
-            ChangeHash::try_from(hash).map_err(|err| StorageError::Backend(err.to_string()))
+            ChangeHash::try_from(hash).map_err(|err| StorageError::Damaged(err.to_string()))
         })
         .collect()
 }

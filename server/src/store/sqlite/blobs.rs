@@ -187,8 +187,10 @@ impl BlobStorage for SqliteStorage {
                     continue;
                 }
                 let received = match upload_length(conn, &author.device, hash)? {
-                    Some(_) => file_len(&partial_path(&dir, &author.device, hash))
-                        .map_err(|err| StorageError::Backend(format!("blob files: {err}")))?,
+                    Some(_) => {
+                        let path = partial_path(&dir, &author.device, hash);
+                        file_len(&path).map_err(|source| StorageError::Files { path, source })?
+                    }
                     None => 0,
                 };
                 missing.push((hash.clone(), received));
@@ -223,7 +225,10 @@ impl BlobStorage for SqliteStorage {
                 tracing::warn!(%hash, "a stored blob's file is missing");
                 Ok(None)
             }
-            Err(err) => Err(StorageError::Backend(format!("blob files: {err}"))),
+            Err(source) => Err(StorageError::Files {
+                path: final_path(&dir, hash),
+                source,
+            }),
         }
     }
 }

@@ -25,7 +25,7 @@ fn user_row(conn: &Connection, id: &str) -> Result<Option<ConsoleUser>, StorageE
     let Some((name, role)) = found else {
         return Ok(None);
     };
-    let role = role.parse::<Role>().map_err(StorageError::Backend)?;
+    let role = role.parse::<Role>().map_err(StorageError::Damaged)?;
     let estates = conn
         .prepare_cached("SELECT estate_id FROM user_estates WHERE user_id = ?1 ORDER BY estate_id")?
         .query_map([id], |row| row.get(0))?
@@ -170,7 +170,7 @@ impl ConsoleStore for SqliteStorage {
             for row in rows {
                 let (id, kind, estate, state, open, title, location, assignee, due, rule, c, up) =
                     row?;
-                let bad = |err: String| StorageError::Backend(format!("read model {id}: {err}"));
+                let bad = |err: String| StorageError::Damaged(format!("read model {id}: {err}"));
                 out.push(IndexEntry {
                     id: id.parse().map_err(bad)?,
                     kind: kind.parse().map_err(bad)?,

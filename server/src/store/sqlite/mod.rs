@@ -46,13 +46,21 @@ pub struct SqliteStorage {
     stale_read_models: Option<i64>,
 }
 
+/// SQLite's errors are the backend's: kept whole, with their cause.
+impl From<rusqlite::Error> for StorageError {
+    fn from(err: rusqlite::Error) -> Self {
+        StorageError::Backend(Box::new(err))
+    }
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) the data directory and its database, and
     /// migrates the schema. A database upgraded across a version that added
     /// report tables says so through [`Storage::read_models_stale`].
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
-        std::fs::create_dir_all(dir).map_err(|err| {
-            StorageError::Backend(format!("cannot create {}: {err}", dir.display()))
+        std::fs::create_dir_all(dir).map_err(|source| StorageError::Files {
+            path: dir.to_owned(),
+            source,
         })?;
         let path = dir.join(DB_FILE);
         let (writer, found) = open_connection(&path)
@@ -108,19 +116,11 @@ fn cannot_open(path: &Path, err: StorageError) -> StorageError {
     let probe = dir.join(".stairwell-write-check");
     let writable = std::fs::write(&probe, b"").is_ok();
     let _ = std::fs::remove_file(&probe);
-    let reason = match err {
-        StorageError::Backend(reason) => reason,
-        other => other.to_string(),
-    };
-    let hint = if writable {
-        String::new()
-    } else {
-        format!(
-            "; the data directory {} is not writable (read-only, full, or owned by another user)",
-            dir.display()
-        )
-    };
-    StorageError::Backend(format!("cannot open {}: {reason}{hint}", path.display()))
+    StorageError::Unopenable {
+        path: path.to_owned(),
+        source: Box::new(err),
+        read_only: !writable,
+    }
 }
 
 fn open_connection(path: &Path) -> Result<Connection, StorageError> {
@@ -168,8 +168,7 @@ impl Storage for SqliteStorage {
             Some(actor) => actor,
             None => {
                 let mut actor = vec![0u8; 16];
-                getrandom::fill(&mut actor)
-                    .map_err(|err| StorageError::Backend(err.to_string()))?;
+                getrandom::fill(&mut actor)?;
                 tx.execute(
                     "INSERT INTO meta (key, value) VALUES ('actor', ?1)",
                     [&actor],
@@ -218,7 +217,7 @@ impl Storage for SqliteStorage {
                 .collect::<Result<Vec<(String, String)>, _>>()?;
             rows.into_iter()
                 .map(|(user, role)| {
-                    Ok((user, role.parse::<Role>().map_err(StorageError::Backend)?))
+                    Ok((user, role.parse::<Role>().map_err(StorageError::Damaged)?))
                 })
                 .collect()
         })
@@ -234,7 +233,7 @@ impl Storage for SqliteStorage {
         row.map(|(name, tz)| {
             let tz = tz
                 .parse::<Tz>()
-                .map_err(|err| StorageError::Backend(format!("estate {id}: {err}")))?;
+                .map_err(|err| StorageError::Damaged(format!("estate {id}: {err}")))?;
             Ok(Estate {
                 id: id.to_owned(),
                 name,
@@ -328,7 +327,7 @@ impl Storage for SqliteStorage {
             let Some((device, user, role)) = found else {
                 return Ok(None);
             };
-            let role = role.parse::<Role>().map_err(StorageError::Backend)?;
+            let role = role.parse::<Role>().map_err(StorageError::Damaged)?;
             let estates = conn
                 .prepare_cached(
                     "SELECT estate_id FROM user_estates WHERE user_id = ?1 ORDER BY estate_id",
@@ -404,10 +403,12 @@ impl Storage for SqliteStorage {
         while let Some(row) = rows.next()? {
             let id: String = row.get(0)?;
             let record = load_record(&tx, &id)?
-                .ok_or_else(|| StorageError::Backend(format!("record {id} vanished")))?;
+                .ok_or_else(|| StorageError::Damaged(format!("record {id} vanished")))?;
             let tz = estate_tz(&tx, &record.estate)?;
-            let (entry, models) = index(&record, tz)
-                .map_err(|err| StorageError::Backend(format!("record {id}: {err}")))?;
+            let (entry, models) = index(&record, tz).map_err(|source| StorageError::Record {
+                id: id.clone(),
+                source,
+            })?;
             write_index(&tx, &entry)?;
             read_models::write_rows(&tx, &id, &models)?;
             count += 1;
@@ -440,7 +441,7 @@ fn estate_tz(conn: &Connection, estate: &str) -> Result<Tz, StorageError> {
     match tz {
         Some(tz) => tz
             .parse::<Tz>()
-            .map_err(|err| StorageError::Backend(format!("estate {estate}: {err}"))),
+            .map_err(|err| StorageError::Damaged(format!("estate {estate}: {err}"))),
         None => Ok(Tz::UTC),
     }
 }
@@ -484,7 +485,7 @@ fn append_chunks(
         let chunk = row
             .get_ref(0)?
             .as_blob()
-            .map_err(|err| StorageError::Backend(err.to_string()))?;
+            .map_err(|err| StorageError::Damaged(format!("record {id}'s chunk: {err}")))?;
         out.extend_from_slice(chunk);
     }
     Ok(())
@@ -559,7 +560,7 @@ fn write_index(conn: &Connection, entry: &IndexEntry) -> Result<(), StorageError
 
 fn read_index(conn: &Connection, id: &str) -> Result<IndexEntry, StorageError> {
     let bad =
-        |what: &str, err: String| StorageError::Backend(format!("read model {id}: {what}: {err}"));
+        |what: &str, err: String| StorageError::Damaged(format!("read model {id}: {what}: {err}"));
     let millis = |millis: i64| {
         DateTime::<Utc>::from_timestamp_millis(millis)
             .ok_or_else(|| bad("time", millis.to_string()))

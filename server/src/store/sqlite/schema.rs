@@ -251,9 +251,10 @@ pub fn rebuilds_read_models(found: i64) -> bool {
 pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
     if found > VERSION {
-        return Err(StorageError::Backend(format!(
-            "the data directory has schema {found}, newer than this build's {VERSION}"
-        )));
+        return Err(StorageError::SchemaTooNew {
+            found,
+            supported: VERSION,
+        });
     }
     let migrations: [&str; 5] = [V1, super::blobs::SCHEMA, V3, V4, V5];
     for (index, sql) in migrations.iter().enumerate() {
