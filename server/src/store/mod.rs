@@ -7,6 +7,8 @@
 //! operation in one transaction its own way.
 
 pub mod blobs;
+#[cfg(test)]
+pub(crate) mod conformance;
 pub mod console;
 pub mod read_models;
 pub mod sqlite;

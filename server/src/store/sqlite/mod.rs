@@ -20,6 +20,8 @@ use super::{
 };
 
 mod blobs;
+#[cfg(test)]
+mod conformance_tests;
 mod console;
 mod read_models;
 
@@ -514,11 +516,20 @@ fn commit_one(tx: &Transaction<'_>, write: &RecordWrite) -> Result<u64, StorageE
             tx.prepare_cached("INSERT INTO chunks (record_id, seq, bytes) VALUES (?1, ?2, ?3)")?
                 .execute(params![write.id, seq, chunk])?;
             let len = i64::try_from(chunk.len()).unwrap_or(i64::MAX);
-            tx.prepare_cached(
-                "UPDATE records SET heads = ?2, chunk_count = chunk_count + 1,
-                 chunk_bytes = chunk_bytes + ?3 WHERE id = ?1",
-            )?
-            .execute(params![write.id, write.heads, len])?;
+            let updated = tx
+                .prepare_cached(
+                    "UPDATE records SET heads = ?2, chunk_count = chunk_count + 1,
+                     chunk_bytes = chunk_bytes + ?3 WHERE id = ?1",
+                )?
+                .execute(params![write.id, write.heads, len])?;
+            // Changes to a record that is not stored would leave a feed row
+            // no pull can serve; the whole group is rolled back instead.
+            if updated == 0 {
+                return Err(StorageError::NotFound(format!(
+                    "record {} is not stored; its changes cannot be appended",
+                    write.id
+                )));
+            }
         }
     }
     if let Some(snapshot) = &write.compacted {
