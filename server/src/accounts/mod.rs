@@ -2,6 +2,8 @@
 //! A device proves itself with a bearer token: 256 random bits, shown once
 //! when issued and stored only as its SHA-256, so a copy of the database
 //! does not let anyone sync. Revoking a device stops its token at once.
+//! Console passwords are in [`password`]. These are the operations; what
+//! they store goes through [`crate::store::Storage`].
 
 pub mod password;
 

@@ -3,6 +3,10 @@
 //! models, `demo` seeds and serves a demo estate. Declared with clap so
 //! usage errors exit with code 2 and a clear message, like the admin errors
 //! the operator can fix; the binary adds `field` beside them.
+//!
+//! This layer only composes the ones below it: [`serve`] puts storage, the
+//! writer, the device API and the console under one router; [`admin`] and
+//! [`demo`] drive accounts and the engine.
 
 pub mod admin;
 pub mod demo;

@@ -12,14 +12,15 @@
 //! - [`today`], [`record`], [`coverage`], [`callbacks`], [`monthly`],
 //!   [`duty`], [`desk`]: the pages;
 //! - [`chart`]: server-side SVG bar charts;
-//! - [`write`]: the console's own changes (front desk verbs, conflict
+//! - [`write`](mod@write): the console's own changes (front desk verbs, conflict
 //!   resolutions) go to the single writer exactly like a device push, so
 //!   they are validated the same way, feed the read models and reach
 //!   devices at their next sync;
 //! - [`events`]: server-sent events from the writer's commit broadcast, so
 //!   open pages refresh their live part when a device syncs;
-//! - [`store`], [`password`]: what the console keeps (password hashes,
-//!   sessions) and asks of storage.
+//! - what the console keeps (password hashes, sessions) and asks of storage
+//!   is a trait of the store, [`crate::store::ConsoleStore`]; passwords are
+//!   [`crate::accounts::password`].
 //!
 //! Every page is scoped to the signed-in user's estates: a record of
 //! another estate answers 404 as if it did not exist.

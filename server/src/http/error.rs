@@ -2,7 +2,7 @@
 //! The device routes (sync, identity, blobs) answer a CBOR
 //! [`ErrorBody`]; the routes a browser or a script reads (reports, the feed
 //! WebSocket's handshake) answer JSON `{"error": MESSAGE}`. A route picks
-//! JSON with [`ApiError::json`]; the message is what the caller is told,
+//! JSON with `ApiError::json`; the message is what the caller is told,
 //! and a failure of ours is logged here with its cause and told only that
 //! the server failed.
 

@@ -2,7 +2,7 @@
 //! read the body within the limit, decode it, hand the pushed records to the
 //! writer (answered only once durable), then read the feed after the
 //! device's cursor. Any whole-request failure is answered with a CBOR
-//! [`ErrorBody`] and changes nothing.
+//! [`ErrorBody`](stairwell_core::protocol::ErrorBody) and changes nothing.
 
 use std::sync::Arc;
 

@@ -8,7 +8,7 @@
 //! `DATA/blobs/partial/<device key>-<hash>`, one per device and blob, whose
 //! length is the offset the device goes on from. The SQLite database keeps
 //! only the small facts beside them (`blobs`, `blob_estates`,
-//! `blob_uploads`, created by the migration [`SCHEMA`]): who may read a
+//! `blob_uploads`, created by a migration of the backend): who may read a
 //! blob and which uploads are under way. Reasons:
 //! - SQLite has one writer, shared with the group commit of records. A
 //!   20 MiB photo written into it, chunk by chunk, would hold that writer

@@ -5,6 +5,13 @@
 //! The trait speaks in whole operations (commit a group of accepted records,
 //! read one page of the feed) rather than in rows, so each backend can do an
 //! operation in one transaction its own way.
+//!
+//! This folder holds the traits and their types only, no SQL: [`Storage`]
+//! (records, the feed, estates, users, devices), [`BlobStorage`],
+//! [`ReadModels`] (the report tables' queries) and [`ConsoleStore`] (console
+//! passwords, sessions, list queries). Each backend is a folder beside them
+//! ([`sqlite`]) and runs the one conformance suite (`conformance.rs`) with
+//! one line.
 
 pub mod blobs;
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! What the server checks before it stores a pushed record, and why that
 //! makes the device's rules and the server's one rulebook: every change the
-//! push adds is read operation by operation ([`changes`]), and every event
+//! push adds is read operation by operation (`changes.rs`), and every event
 //! and field write in it is judged, in history order, against the record as
 //! its author saw it, by the kind's own [`Rulebook`](crate::record::Rulebook)
-//! ([`history`]): the same function the verbs call before they append. A
+//! (`history.rs`): the same function the verbs call before they append. A
 //! change that no sequence of verbs by the pushing user could have made is
 //! refused with the code that says why. Pure: the server supplies the
 //! documents, the author and what it knows of the estate's staff.

@@ -1,5 +1,5 @@
 //! [`BlobStorage`] for [`SqliteStorage`]: blob files in the data directory
-//! and their bookkeeping in its database (see `storage::blobs` for why).
+//! and their bookkeeping in its database (see `store::blobs` for why).
 //!
 //! An upload appends each chunk to its partial file and fsyncs it, so the
 //! offset a device is told (the file's length) survives a crash. The last

@@ -15,7 +15,7 @@
 //! - `estates`, `users`, `user_estates`, `devices`: who may sync what.
 //! - `meta`: the server's own settings (its Automerge actor).
 //! - `blobs`, `blob_estates`, `blob_uploads` (version 2): blob bookkeeping,
-//!   see [`super::blobs`].
+//!   see `store/sqlite/blobs.rs`.
 //! - `patrol_visits`, `patrol_places`, `callbacks_due`,
 //!   `complaint_timeliness` (version 3): the report read models of
 //!   [`crate::reports`], written beside `read_model` in the same
