@@ -10,6 +10,12 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 const AFTER_COMPLAINT_DAYS: u64 = 3;
+
+/// A callback that left the resident unsatisfied and set a date by which
+/// the problem raised is fixed is followed by another call by that date.
+pub fn callback_follow_up(follow_up_by: DateTime<Utc>) -> Deadline {
+    Deadline::new(RuleId::CallbackFollowUp, follow_up_by)
+}
 const AFTER_REPAIR_MONTHS: u32 = 1;
 const AFTER_COMMUNITY_EVENT_MONTHS: u32 = 1;
 

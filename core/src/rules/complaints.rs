@@ -3,11 +3,25 @@
 //! not sit unanswered. The monthly timeliness rate is in `rates`.
 
 use super::deadline::Deadline;
-use super::local_time::shift;
+use super::local_time::{add_days, end_of_local_day, local_date, shift};
 use super::rule_id::RuleId;
 use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
 
 const HELP_REQUEST_ANSWERED_WITHIN: TimeDelta = TimeDelta::minutes(10);
+
+/// Calendar days after the day of receipt by whose end a complaint is
+/// handled. The procedures set no handling deadline for a complaint; this is
+/// Stairwell's reading (docs/DOMAIN.md, "where the procedures are silent"),
+/// the one the monthly timeliness rate and every screen use.
+pub const COMPLAINT_HANDLED_WITHIN_DAYS: u64 = 1;
+
+/// A complaint is handled by the end of the local day after the day it was
+/// received.
+pub fn complaint_handled(received_at: DateTime<Utc>, tz: Tz) -> Deadline {
+    let due_day = add_days(local_date(received_at, tz), COMPLAINT_HANDLED_WITHIN_DAYS);
+    Deadline::new(RuleId::ComplaintHandled, end_of_local_day(due_day, tz))
+}
 
 /// A serious complaint is reported to company management at once.
 pub fn serious_complaint_reported(received_at: DateTime<Utc>) -> Deadline {

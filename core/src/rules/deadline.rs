@@ -34,6 +34,49 @@ impl Deadline {
     }
 }
 
+/// One timed obligation of a record: the deadline a rule set, and when the
+/// step that keeps it was taken, if it was. A record lists all of its
+/// obligations so far; screens show the next unmet one, reports judge the
+/// met ones, from the same list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Obligation {
+    pub deadline: Deadline,
+    pub met_at: Option<DateTime<Utc>>,
+}
+
+impl Obligation {
+    pub fn new(deadline: Deadline, met_at: Option<DateTime<Utc>>) -> Obligation {
+        Obligation { deadline, met_at }
+    }
+
+    pub fn is_met(&self) -> bool {
+        self.met_at.is_some()
+    }
+
+    /// Whether it was kept: `None` while the step is not taken.
+    pub fn on_time(&self) -> Option<bool> {
+        self.met_at.map(|at| self.deadline.is_met_by(at))
+    }
+}
+
+/// The deadline a record waits on: the earliest of its obligations not yet
+/// met. A met deadline is never waited on, so it is never shown as late.
+pub fn next_unmet(obligations: &[Obligation]) -> Option<Deadline> {
+    obligations
+        .iter()
+        .filter(|obligation| !obligation.is_met())
+        .map(|obligation| obligation.deadline)
+        .min_by_key(|deadline| deadline.due)
+}
+
+/// The obligation a rule set, if the record has one.
+pub fn obligation_of(obligations: &[Obligation], rule: RuleId) -> Option<Obligation> {
+    obligations
+        .iter()
+        .copied()
+        .find(|obligation| obligation.deadline.rule == rule)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,7 +30,7 @@ pub mod vocabulary;
 mod test_support;
 
 pub use coverage::{FloorCoverage, FloorKey};
-pub use deadline::Deadline;
+pub use deadline::{Deadline, Obligation, next_unmet, obligation_of};
 pub use rates::RateReport;
 pub use repair::RepairSituation;
 pub use rule_id::RuleId;

@@ -86,12 +86,16 @@ rule_table! {
         "a help request not solved at once is answered within 10 min";
     ComplaintTimelinessRate => "complaint.timeliness_rate",
         "complaint timeliness rate = complaints handled on time / all complaints of the month";
+    ComplaintHandled => "complaint.handled",
+        "a complaint is handled by the end of the local day after it was received (Stairwell's reading: the procedures set no handling deadline)";
     CallbackAfterComplaint => "callback.after_complaint",
         "a handled complaint is called back within 3 days";
     CallbackAfterRepair => "callback.after_repair",
         "a completed repair is called back within 1 month";
     CallbackAfterCommunityEvent => "callback.after_community_event",
         "a community event is called back within 1 month";
+    CallbackFollowUp => "callback.follow_up",
+        "a resident a callback left unsatisfied is called again by the follow-up date that callback set";
     CallbackShareComplaint => "callback.share_complaint",
         "at least 50% of handled complaints are called back";
     CallbackShareRepair => "callback.share_repair",

@@ -116,7 +116,7 @@ fn cases(ctx: &Ctx, cases: &[CallbackCase], id: &str, tz: chrono_tz::Tz, late: b
         esc(ctx.t("callbacks.made")),
     );
     for case in cases {
-        let (left, _) = html::time_left(ctx.lang, case.due, ctx.now);
+        let (left, _) = html::time_left(ctx.lang, case.shown_due(), ctx.now);
         let by = case
             .callback_by
             .and_then(|by| serde_json::to_value(by).ok())
@@ -126,7 +126,7 @@ fn cases(ctx: &Ctx, cases: &[CallbackCase], id: &str, tz: chrono_tz::Tz, late: b
             "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td><a href=\"/records/{}\">{}</a></td>\
              <td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if late { "late" } else { "" },
-            esc(&html::time(case.due, tz)),
+            esc(&html::time(case.shown_due(), tz)),
             esc(&left),
             esc(&html::vocab(ctx.lang, &case.kind)),
             esc(&case.record_id),

@@ -807,7 +807,17 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "投诉处理及时率 = 按时处理的投诉 / 当月全部投诉",
         "",
     ),
+    (
+        "rule.complaint.handled",
+        "投诉在受理次日结束前处理完毕（本系统的约定：规程未定处理时限）",
+        "",
+    ),
     ("rule.callback.after_complaint", "投诉处理后 3 天内回访", ""),
+    (
+        "rule.callback.follow_up",
+        "回访不满意时，在约定的跟进日期前再次回访",
+        "",
+    ),
     ("rule.callback.after_repair", "维修完成后 1 个月内回访", ""),
     (
         "rule.callback.after_community_event",

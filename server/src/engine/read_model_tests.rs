@@ -993,10 +993,13 @@ fn an_upgraded_data_directory_gets_its_new_report_rows_on_opening() {
     world.server.create(&world.patrol, &walked);
     let live = world.dump();
 
-    // A data directory of schema 4: none of version 5's tables.
+    // A data directory of schema 4: none of version 5's tables, nor
+    // version 6's columns.
     let conn = Connection::open(world.dir.path().join(DB_FILE)).expect("open");
     conn.execute_batch(
         "DROP TABLE repair_timeliness; DROP TABLE patrol_rounds; DROP TABLE patrol_findings;
+         ALTER TABLE callbacks_due DROP COLUMN next_due;
+         ALTER TABLE callbacks_due DROP COLUMN next_rule;
          PRAGMA user_version = 4;",
     )
     .expect("downgrade");

@@ -11,10 +11,10 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use stairwell_core::kinds::complaint::{CallbackBy, Channel, Complaint};
-use stairwell_core::kinds::repair_sheet::RepairSheet;
-use stairwell_core::rules::CallbackOccasion;
+use stairwell_core::kinds::complaint::{self, CallbackBy, Channel, Complaint};
+use stairwell_core::kinds::repair_sheet::{self, RepairSheet};
 use stairwell_core::rules::callbacks::callback_deadline;
+use stairwell_core::rules::{CallbackOccasion, Deadline, Obligation, RuleId, next_unmet};
 
 /// One case waiting for (or having had) its callbacks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -38,6 +38,10 @@ pub struct CallbackCase {
     pub last_callback: Option<DateTime<Utc>>,
     /// The last callback left the resident satisfied: nothing more is due.
     pub settled: bool,
+    /// The callback the case waits on now: the first, or the follow-up an
+    /// unsatisfied callback set; `None` when no callback is timed (settled,
+    /// or unsatisfied without a follow-up date).
+    pub next: Option<Deadline>,
 }
 
 impl CallbackCase {
@@ -50,9 +54,16 @@ impl CallbackCase {
         self.first_callback.is_some_and(|first| first <= self.due)
     }
 
-    /// Still to be called back (again) and past its due time at `now`.
+    /// A callback it waits on is past its due time at `now`. A callback
+    /// made in time is never overdue, whatever the resident said.
     pub fn overdue_at(&self, now: DateTime<Utc>) -> bool {
-        !self.settled && now > self.due
+        self.next.is_some_and(|next| next.is_overdue_at(now))
+    }
+
+    /// When the case is to be called (again): the callback it waits on,
+    /// else the first callback's deadline.
+    pub fn shown_due(&self) -> DateTime<Utc> {
+        self.next.map_or(self.due, |next| next.due)
     }
 }
 
@@ -62,6 +73,7 @@ pub fn of_repair(sheet: &RepairSheet, tz: Tz) -> Option<CallbackCase> {
     let view = sheet.view();
     let done = view.completion.as_ref()?;
     let deadline = callback_deadline(CallbackOccasion::RepairCompleted, done.at, tz);
+    let callback_obligations = callbacks_of(repair_sheet::obligations(&view, tz));
     let callbacks: Vec<DateTime<Utc>> = view.callbacks.iter().map(|record| record.at).collect();
     Some(CallbackCase {
         record_id: sheet.id().to_string(),
@@ -78,6 +90,7 @@ pub fn of_repair(sheet: &RepairSheet, tz: Tz) -> Option<CallbackCase> {
         first_callback: callbacks.iter().min().copied(),
         last_callback: callbacks.iter().max().copied(),
         settled: view.callback_settled(),
+        next: next_unmet(&callback_obligations),
     })
 }
 
@@ -90,6 +103,7 @@ pub fn of_complaint(complaint: &Complaint, tz: Tz) -> Option<CallbackCase> {
     }
     let handled_at = view.handled_at?;
     let deadline = callback_deadline(CallbackOccasion::ComplaintHandled, handled_at, tz);
+    let callback_obligations = callbacks_of(complaint::obligations(&view, tz));
     let callbacks: Vec<DateTime<Utc>> = view.callbacks.iter().map(|record| record.at).collect();
     Some(CallbackCase {
         record_id: complaint.id().to_string(),
@@ -106,7 +120,23 @@ pub fn of_complaint(complaint: &Complaint, tz: Tz) -> Option<CallbackCase> {
         first_callback: callbacks.iter().min().copied(),
         last_callback: callbacks.iter().max().copied(),
         settled: view.callback_settled(),
+        next: next_unmet(&callback_obligations),
     })
+}
+
+/// The record's callback obligations: the first callback and follow-ups.
+fn callbacks_of(obligations: Vec<Obligation>) -> Vec<Obligation> {
+    obligations
+        .into_iter()
+        .filter(|obligation| {
+            matches!(
+                obligation.deadline.rule,
+                RuleId::CallbackAfterRepair
+                    | RuleId::CallbackAfterComplaint
+                    | RuleId::CallbackFollowUp
+            )
+        })
+        .collect()
 }
 
 fn count<T>(items: &[T]) -> u32 {

@@ -12,8 +12,10 @@
 //! - for a complaint docs/DOMAIN.md names no handling deadline. Until the
 //!   procedures give one, a complaint counts as on time when handled by the
 //!   end of the local day after the day it was received
-//!   ([`COMPLAINT_HANDLED_WITHIN_DAYS`]), counted in calendar days like
-//!   every day-based rule. Change it here; rebuild the read models after.
+//!   (`rules::complaints::COMPLAINT_HANDLED_WITHIN_DAYS`), counted in
+//!   calendar days like every day-based rule; the same deadline is what an
+//!   unhandled complaint waits on on every screen
+//!   (`kinds::complaint::handling`). Rebuild the read models after changing it.
 //!
 //! A duplicate counts once, through the complaint that carries the case, so
 //! its row is kept but not counted.
@@ -21,13 +23,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use stairwell_core::kinds::complaint::{Channel, Complaint};
-use stairwell_core::rules::complaints::help_request_answered;
-use stairwell_core::rules::local_time::{add_days, end_of_local_day, local_date};
+use stairwell_core::kinds::complaint::{self, Channel, Complaint};
 use stairwell_core::rules::rates::month_of;
-
-/// Calendar days after the day of receipt by whose end a complaint is handled.
-pub const COMPLAINT_HANDLED_WITHIN_DAYS: u64 = 1;
 
 /// One complaint or help request, as the monthly rate reads it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -68,21 +65,13 @@ pub fn month_name((year, month): (i32, u32)) -> String {
 pub fn of_complaint(complaint: &Complaint, tz: Tz) -> ComplaintTiming {
     let view = complaint.view();
     let received = view.received_at;
-    let (channel, due, done) = match view.channel {
-        Channel::Complaint => {
-            let due_day = add_days(local_date(received, tz), COMPLAINT_HANDLED_WITHIN_DAYS);
-            ("complaint", end_of_local_day(due_day, tz), view.handled_at)
-        }
-        Channel::HelpRequest(_) => {
-            let done = view
-                .solved_at
-                .or(view.head_answered_at)
-                .into_iter()
-                .chain(view.handled_at)
-                .min();
-            ("help_request", help_request_answered(received).due, done)
-        }
+    // The very obligation the case's screens wait on.
+    let handling = complaint::handling(&view, tz);
+    let channel = match view.channel {
+        Channel::Complaint => "complaint",
+        Channel::HelpRequest(_) => "help_request",
     };
+    let (due, done) = (handling.deadline.due, handling.met_at);
     ComplaintTiming {
         record_id: complaint.id().to_string(),
         estate: complaint.doc().header().estate.clone(),
@@ -91,7 +80,7 @@ pub fn of_complaint(complaint: &Complaint, tz: Tz) -> ComplaintTiming {
         received_at: received,
         handled_at: done,
         due,
-        on_time: done.map(|done| done <= due),
+        on_time: handling.on_time(),
         month: month_name(month_of(received, tz)),
         counted: view.counts_in_rates(),
     }

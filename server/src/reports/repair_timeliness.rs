@@ -2,7 +2,8 @@
 //! or handled within 10 minutes, urgent within 15, normal the same day or at
 //! the agreed time. `repair_timeliness` keeps one row per repair sheet: its
 //! urgency, when it was reported, its tier's deadline
-//! (`rules::repair::urgency_deadline`), when it was done, whether that was in
+//! (`kinds::repair_sheet::tier`, the obligation the sheet's screens show),
+//! when it was done, whether that was in
 //! time, and the local month it was reported in, so the monthly report's
 //! tier table is one `GROUP BY` instead of a load of every sheet.
 //!
@@ -15,9 +16,8 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
-use stairwell_core::kinds::repair_sheet::RepairSheet;
+use stairwell_core::kinds::repair_sheet::{self, RepairSheet};
 use stairwell_core::rules::rates::month_of;
-use stairwell_core::rules::repair::urgency_deadline;
 use stairwell_core::rules::{RuleId, Urgency};
 
 use super::complaint_timeliness::month_name;
@@ -95,15 +95,9 @@ pub const TIERS: [Urgency; 3] = [Urgency::ExtraUrgent, Urgency::Urgent, Urgency:
 pub fn of_repair(sheet: &RepairSheet, tz: Tz) -> RepairTiming {
     let view = sheet.view();
     let intake = &view.intake;
-    let deadline = urgency_deadline(intake.urgency, view.reported_at, intake.appointment, tz);
-    let done = [
-        view.arrived_at,
-        view.completion.as_ref().map(|done| done.at),
-        view.declined.as_ref().map(|declined| declined.at),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
+    // The very obligation the sheet's screens wait on.
+    let tier = repair_sheet::tier(&view, tz);
+    let (deadline, done) = (tier.deadline, tier.met_at);
     RepairTiming {
         record_id: sheet.id().to_string(),
         estate: sheet.doc().header().estate.clone(),
@@ -113,7 +107,7 @@ pub fn of_repair(sheet: &RepairSheet, tz: Tz) -> RepairTiming {
         due: deadline.due,
         due_rule: deadline.rule.code().to_owned(),
         done_at: done,
-        on_time: done.map(|done| deadline.is_met_by(done)),
+        on_time: tier.on_time(),
         month: month_name(month_of(view.reported_at, tz)),
     }
 }

@@ -13,7 +13,7 @@ mod view;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use deadline::next_deadline;
+pub use deadline::{handling, next_deadline, obligations};
 pub use events::ComplaintEvent;
 pub use intake::{
     Amendment, CallbackBy, Channel, CrimeKind, Department, DisasterKind, FourClears, HelpKind,

@@ -739,8 +739,8 @@ fn index_shows_the_deadline_the_case_waits_on() {
         |complaint: &Complaint| next_deadline(&complaint.view(), tz).map(|deadline| deadline.rule);
     assert_eq!(
         rule(&opened()),
-        None,
-        "the procedures set no handling clock"
+        Some(RuleId::ComplaintHandled),
+        "Stairwell's reading: handled by the end of the next day"
     );
     let serious = open_with(Seriousness::Major, Channel::Complaint, clears());
     assert_eq!(rule(&serious), Some(RuleId::ComplaintSeriousReported));

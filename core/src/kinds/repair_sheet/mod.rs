@@ -12,7 +12,8 @@ mod view;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use deadline::next_deadline;
+pub(crate) use deadline::callback_obligations;
+pub use deadline::{next_deadline, obligations, tier};
 pub use events::{FeeLine, MaterialCheck, MaterialResult, RepairEvent, SourceLink};
 pub use intake::{Amendment, Intake};
 pub use view::{Completion, Decline, Quote, RepairSheetView, RepairState};

@@ -33,10 +33,10 @@ use rusqlite::Connection;
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 5;
+pub const VERSION: i64 = 6;
 
 /// The latest version that added or changed a report read model's table.
-const READ_MODELS_CHANGED: i64 = 5;
+const READ_MODELS_CHANGED: i64 = 6;
 
 const V1: &str = "
 CREATE TABLE meta (
@@ -238,6 +238,14 @@ CREATE TABLE patrol_findings (
 CREATE INDEX patrol_findings_by_time ON patrol_findings (estate, found_at);
 ";
 
+/// The callback a case waits on now (the first one, or the follow-up an
+/// unsatisfied callback set), `NULL` when none is timed; filled by the
+/// rebuild that follows the upgrade.
+const V6: &str = "
+ALTER TABLE callbacks_due ADD COLUMN next_due INTEGER;
+ALTER TABLE callbacks_due ADD COLUMN next_rule TEXT;
+";
+
 /// Whether a database found at schema `found` holds records whose report
 /// rows a migration has just added tables for: an existing database (not a
 /// new one) older than the latest read-model change. Its reports would read
@@ -256,7 +264,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
             supported: VERSION,
         });
     }
-    let migrations: [&str; 5] = [V1, super::blobs::SCHEMA, V3, V4, V5];
+    let migrations: [&str; 6] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {

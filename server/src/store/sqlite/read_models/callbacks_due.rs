@@ -2,6 +2,7 @@
 //! its commit, and the queries the reports read.
 
 use rusqlite::{Connection, params};
+use stairwell_core::rules::{Deadline, RuleId};
 
 use super::{code, from_nanos, nanos, parse};
 use crate::reports::callbacks_due::*;
@@ -16,8 +17,8 @@ pub(super) fn insert(conn: &Connection, case: &CallbackCase) -> rusqlite::Result
     conn.prepare_cached(
         "INSERT OR REPLACE INTO callbacks_due (record_id, estate, kind, occasion, title,
          location, callback_by, done_at, due, due_rule, callbacks, first_callback,
-         last_callback, settled)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+         last_callback, settled, next_due, next_rule)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         case.record_id,
@@ -34,6 +35,8 @@ pub(super) fn insert(conn: &Connection, case: &CallbackCase) -> rusqlite::Result
         case.first_callback.map(nanos),
         case.last_callback.map(nanos),
         case.settled,
+        case.next.map(|deadline| nanos(deadline.due)),
+        case.next.map(|deadline| deadline.rule.code()),
     ])?;
     Ok(())
 }
@@ -44,12 +47,13 @@ pub(super) fn query(
     filter: CallbackFilter,
 ) -> rusqlite::Result<Vec<CallbackCase>> {
     const COLUMNS: &str = "record_id, estate, kind, occasion, title, location, callback_by,
-        done_at, due, due_rule, callbacks, first_callback, last_callback, settled";
+        done_at, due, due_rule, callbacks, first_callback, last_callback, settled, next_due,
+        next_rule";
     let (sql, from, to) = match filter {
         CallbackFilter::Unsettled => (
             format!(
                 "SELECT {COLUMNS} FROM callbacks_due WHERE estate = ?1 AND settled = 0
-                 AND ?2 <= ?3 ORDER BY due, record_id"
+                 AND ?2 <= ?3 ORDER BY coalesce(next_due, due), record_id"
             ),
             0,
             0,
@@ -82,7 +86,14 @@ pub(super) fn query(
                 first_callback: row.get::<_, Option<i64>>(11)?.map(from_nanos),
                 last_callback: row.get::<_, Option<i64>>(12)?.map(from_nanos),
                 settled: row.get(13)?,
+                next: next_callback(row.get(14)?, row.get(15)?),
             })
         })?
         .collect()
+}
+
+/// The stored next callback, when both its time and a known rule are there.
+fn next_callback(due: Option<i64>, rule: Option<String>) -> Option<Deadline> {
+    let rule = RuleId::from_code(&rule?)?;
+    Some(Deadline::new(rule, from_nanos(due?)))
 }
