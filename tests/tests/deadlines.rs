@@ -1,0 +1,468 @@
+//! Deadline journeys: each record kind walked through its lifecycle with the
+//! field command line against a real server, by the people who take each
+//! step on their own phones. After every step every phone syncs, and the
+//! test asserts what the record waits on, the same everywhere it is shown:
+//! `list --json` and `show --json` on two phones, the server's index row,
+//! and the office's Today page in the console. A met deadline is never what
+//! a record waits on, so it can never be shown as late.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::Value;
+use stairwell_core::record::Role;
+use stairwell_server::console::Lang;
+use stairwell_server::console::html;
+use stairwell_tests::api::{World, issue, world};
+use stairwell_tests::console::{Web, admin};
+use stairwell_tests::server::binary;
+
+const PASSWORD: &str = "desk-pass";
+
+/// The estate's people, each with a phone (a field store enrolled with
+/// their own device), and the office's browser signed in as the desk.
+struct Estate {
+    world: World,
+    desk: PathBuf,
+    tech: PathBuf,
+    supervisor: PathBuf,
+    web: Web,
+}
+
+impl Estate {
+    fn new() -> Estate {
+        let world = world(&[]);
+        let wang = issue(&world.data, "wang", Role::Technician);
+        let desk = enroll(&world, "desk", &world.desk.token);
+        let tech = enroll(&world, "tech", &wang.token);
+        let supervisor = enroll(&world, "supervisor", &world.supervisor.token);
+        let (ok, said) = admin(
+            &world.data,
+            &["user", "password", "lin", "--password-stdin"],
+            &format!("{PASSWORD}\n"),
+        );
+        assert!(ok, "{said}");
+        let mut web = Web::new(&world.client().url);
+        assert_eq!(web.login("lin", PASSWORD).status, 303);
+        Estate {
+            world,
+            desk,
+            tech,
+            supervisor,
+            web,
+        }
+    }
+
+    /// Every phone syncs twice round, so each holds what any other did.
+    fn sync_all(&self) {
+        for _ in 0..2 {
+            for store in [&self.desk, &self.tech, &self.supervisor] {
+                field(store, &["sync"]);
+            }
+        }
+    }
+
+    /// After a step by `store`: everyone syncs, then the record waits on
+    /// `rule` (or nothing) on both phones, the server and Today, not late.
+    #[track_caller]
+    fn waits_on(&mut self, step: &str, id: &str, rule: Option<&str>) -> Option<DateTime<Utc>> {
+        self.sync_all();
+        let now = Utc::now();
+        let on_desk = phone_waits_on(&self.desk, id);
+        let on_tech = phone_waits_on(&self.tech, id);
+        assert_eq!(on_desk, on_tech, "{step}: both phones agree");
+        assert_eq!(
+            on_desk.1.as_deref(),
+            rule,
+            "{step}: the rule the record waits on"
+        );
+        assert_eq!(
+            server_waits_on(&self.world.data, id),
+            on_desk,
+            "{step}: server index"
+        );
+        let due = on_desk.0.and_then(DateTime::from_timestamp_millis);
+        if let Some(due) = due {
+            assert!(
+                due >= now - Duration::milliseconds(1),
+                "{step}: not late: {due}"
+            );
+        }
+        let open = json(&self.desk, &["show", id, "--json"])["entry"]["open"] == true;
+        self.today_shows(step, id, rule, open);
+        due
+    }
+
+    /// Today lists an open record with the rule it waits on, not marked
+    /// late; one that waits on nothing shows no rule. A record no longer
+    /// open (done, waiting for its hand-back or callbacks) is not on Today:
+    /// the Callbacks page lists those.
+    fn today_shows(&mut self, step: &str, id: &str, rule: Option<&str>, open: bool) {
+        let page = self.web.get("/");
+        assert_eq!(page.status, 200, "{step}: Today");
+        let Some(row) = today_row(&page.body, id) else {
+            assert!(!open, "{step}: Today lists every open record");
+            return;
+        };
+        assert!(open, "{step}: Today lists only open records");
+        assert!(
+            !row.contains("class=\"late\""),
+            "{step}: not late on Today: {row}"
+        );
+        match rule {
+            Some(code) => assert!(
+                [Lang::En, Lang::Zh]
+                    .iter()
+                    .any(|lang| row.contains(&html::esc(&html::rule(*lang, code)))),
+                "{step}: Today names {code}: {row}"
+            ),
+            None => assert!(row.contains("<td>—</td>"), "{step}: no deadline: {row}"),
+        }
+    }
+}
+
+#[test]
+fn a_repair_sheet_waits_on_each_next_deadline_from_report_to_callback() {
+    let mut estate = Estate::new();
+    let called = stamp(Utc::now() - Duration::minutes(1));
+    let id = field(
+        &estate.desk,
+        &[
+            "repair",
+            "open",
+            "--resident",
+            "李先生",
+            "--unit",
+            "B2-1203",
+            "--phone",
+            "138 0000 1234",
+            "--problem",
+            "厨房水龙头漏水",
+            "--location",
+            "in-unit",
+            "--urgency",
+            "urgent",
+            "--reported-at",
+            &called,
+        ],
+    );
+    let id = id.as_str();
+    estate.waits_on("opened", id, Some("repair.engineering_told_to_collect"));
+    field(
+        &estate.desk,
+        &["repair", "dispatch", id, "--technician", "wang"],
+    );
+    let before_arrival = estate
+        .waits_on("dispatched", id, Some("repair.paid_now_technician_on_site"))
+        .expect("due");
+    assert!(before_arrival <= Utc::now() + Duration::minutes(15));
+    // The technician is on site in time: the urgent tier's clock and the
+    // on-site clock are both kept, and nothing is due until completion.
+    field(&estate.tech, &["repair", "arrive", id]);
+    estate.waits_on("on site", id, None);
+    field(
+        &estate.tech,
+        &[
+            "repair",
+            "confirm-items",
+            id,
+            "--item",
+            "tap",
+            "--fee-standard",
+            "price list 3.2",
+        ],
+    );
+    field(&estate.tech, &["repair", "agree", id]);
+    estate.waits_on("agreed", id, None);
+    field(
+        &estate.tech,
+        &[
+            "repair",
+            "complete",
+            id,
+            "--item",
+            "tap",
+            "--signature",
+            HASH,
+            "--signer",
+            "李先生",
+            "--satisfaction",
+            "satisfied",
+        ],
+    );
+    estate.waits_on("completed", id, Some("repair.sheets_handed_back"));
+    field(&estate.tech, &["repair", "hand-back", id]);
+    estate.waits_on("handed back", id, Some("callback.after_repair"));
+    field(&estate.supervisor, &["repair", "confirm-return", id]);
+    estate.waits_on("returned", id, Some("callback.after_repair"));
+    let follow_up = Utc::now() + Duration::days(2);
+    field(
+        &estate.desk,
+        &[
+            "repair",
+            "call-back",
+            id,
+            "--method",
+            "phone",
+            "--unsatisfied",
+            "--outcome",
+            "still drips",
+            "--follow-up-by",
+            &stamp(follow_up),
+        ],
+    );
+    let due = estate.waits_on("called back, unsatisfied", id, Some("callback.follow_up"));
+    assert_eq!(due.map(|due| due.timestamp()), Some(follow_up.timestamp()));
+    field(
+        &estate.desk,
+        &[
+            "repair",
+            "call-back",
+            id,
+            "--method",
+            "phone",
+            "--satisfied",
+            "--outcome",
+            "fixed",
+        ],
+    );
+    estate.waits_on("called back, satisfied", id, None);
+}
+
+#[test]
+fn a_complaint_waits_on_its_handling_then_its_callbacks() {
+    let mut estate = Estate::new();
+    let id = field(
+        &estate.desk,
+        &[
+            "complaint",
+            "open",
+            "--resident",
+            "Chen Jie",
+            "--unit",
+            "3-1201",
+            "--phone",
+            "13800000000",
+            "--department",
+            "property",
+            "--heard",
+            "noise at night",
+            "--asked",
+            "from 2-1201",
+            "--recorded",
+            "noise from 2-1201 after 23:00",
+            "--repeated-back",
+            "--reported-to",
+            "head1",
+        ],
+    );
+    let id = id.as_str();
+    estate.waits_on("received", id, Some("complaint.handled"));
+    field(
+        &estate.desk,
+        &[
+            "complaint",
+            "dispatch",
+            id,
+            "--department",
+            "property",
+            "--person",
+            "li",
+        ],
+    );
+    estate.waits_on("dispatched", id, Some("complaint.handled"));
+    field(
+        &estate.desk,
+        &["complaint", "handle", id, "--action", "spoke to 2-1201"],
+    );
+    estate.waits_on("handled", id, Some("callback.after_complaint"));
+    let follow_up = Utc::now() + Duration::days(1);
+    field(
+        &estate.desk,
+        &[
+            "complaint",
+            "call-back",
+            id,
+            "--method",
+            "phone",
+            "--unsatisfied",
+            "--outcome",
+            "still noisy",
+            "--follow-up-by",
+            &stamp(follow_up),
+        ],
+    );
+    estate.waits_on("called back, unsatisfied", id, Some("callback.follow_up"));
+    let callbacks = report(&estate, "/v1/reports/callbacks?estate=e1");
+    assert!(
+        callbacks["overdue"].as_array().expect("overdue").is_empty(),
+        "a callback made in time is not overdue: {callbacks}"
+    );
+    let due: Vec<&str> = callbacks["due"]
+        .as_array()
+        .expect("due")
+        .iter()
+        .filter_map(|case| case["record_id"].as_str())
+        .collect();
+    assert_eq!(due, [id], "the follow-up is still due");
+    field(
+        &estate.desk,
+        &[
+            "complaint",
+            "call-back",
+            id,
+            "--method",
+            "phone",
+            "--satisfied",
+            "--outcome",
+            "quiet now",
+        ],
+    );
+    estate.waits_on("called back, satisfied", id, None);
+}
+
+#[test]
+fn a_help_request_waits_on_its_answer_until_it_is_solved() {
+    let mut estate = Estate::new();
+    let id = field(
+        &estate.desk,
+        &[
+            "complaint",
+            "open",
+            "--resident",
+            "Chen Jie",
+            "--unit",
+            "3-1201",
+            "--phone",
+            "13800000000",
+            "--department",
+            "security",
+            "--heard",
+            "bike stolen",
+            "--asked",
+            "when",
+            "--repeated-back",
+            "--recorded",
+            "bike stolen from B1",
+            "--help-request",
+            "crime:theft",
+        ],
+    );
+    let id = id.as_str();
+    estate.waits_on("received", id, Some("help_request.answered"));
+    field(
+        &estate.desk,
+        &[
+            "complaint",
+            "answer",
+            id,
+            "--reply",
+            "security on the way",
+            "--unsolved",
+        ],
+    );
+    estate.waits_on("answered, unsolved", id, Some("help_request.answered"));
+    field(
+        &estate.desk,
+        &[
+            "complaint",
+            "answer",
+            id,
+            "--reply",
+            "the bike was found in B2",
+            "--solved",
+        ],
+    );
+    estate.waits_on("solved", id, None);
+}
+
+/// A stand-in signature image's hash.
+const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
+fn field(store: &Path, args: &[&str]) -> String {
+    let out = Command::new(binary())
+        .arg("field")
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .expect("run stairwell field");
+    assert!(
+        out.status.success(),
+        "field {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+fn json(store: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&field(store, args)).expect("json")
+}
+
+fn enroll(world: &World, name: &str, token: &str) -> PathBuf {
+    let store = world.dir.path().join(format!("{name}.db"));
+    field(
+        &store,
+        &["enroll", "--server", &world.client().url, "--token", token],
+    );
+    store
+}
+
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A due time to the millisecond (what the server's index keeps), and the
+/// rule's code.
+type WaitsOn = (Option<i64>, Option<String>);
+
+/// What the record waits on as a phone shows it: `show --json`'s entry,
+/// which must be the row `list --json` prints.
+fn phone_waits_on(store: &Path, id: &str) -> WaitsOn {
+    let shown = json(store, &["show", id, "--json"]);
+    let listed = json(store, &["list", "--json"]);
+    let row = listed
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|row| row["id"] == id)
+        .expect("listed");
+    assert_eq!(&shown["entry"], row, "show and list agree");
+    let due = row["due"].as_str().map(|due| {
+        let due: DateTime<Utc> = due.parse().expect("an RFC 3339 due");
+        due.timestamp_millis()
+    });
+    (due, row["due_rule"].as_str().map(str::to_owned))
+}
+
+/// The server's index row of the record, read from its database.
+fn server_waits_on(data: &Path, id: &str) -> WaitsOn {
+    let db = rusqlite::Connection::open(data.join("stairwell.db")).expect("open the server db");
+    let (due, rule): (Option<i64>, Option<String>) = db
+        .query_row(
+            "SELECT due, due_rule FROM read_model WHERE id = ?1",
+            [id],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .expect("the server's index row");
+    (due, rule)
+}
+
+/// The `<tr>` of Today's table that shows the record.
+fn today_row(body: &str, id: &str) -> Option<String> {
+    let start = body.find(&format!("data-id=\"{id}\""))?;
+    let open = body[..start].rfind("<tr")?;
+    let end = body[start..].find("</tr>")? + start;
+    Some(body[open..end].to_owned())
+}
+
+/// A JSON report, with the desk's device token.
+fn report(estate: &Estate, path: &str) -> Value {
+    let (status, body) = estate
+        .world
+        .client()
+        .get(&format!("{path}&token={}", estate.world.desk.token));
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("a JSON report")
+}
