@@ -82,6 +82,14 @@ mod tests {
     }
 
     #[test]
+    fn rule_callback_follow_up_by_the_date_the_callback_set() {
+        let by = at(Shanghai, "2024-05-03 18:00");
+        let deadline = callback_follow_up(by);
+        assert_eq!(deadline.rule, RuleId::CallbackFollowUp);
+        assert_eq!(deadline.due, by);
+    }
+
+    #[test]
     fn rule_callback_after_complaint_counts_local_days() {
         // 00:30 on 1 May in Shanghai is 30 April in UTC: the local day counts.
         let deadline = callback_after_complaint(at(Shanghai, "2024-05-01 00:30"), Shanghai);

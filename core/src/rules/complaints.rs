@@ -43,6 +43,16 @@ mod tests {
     use crate::rules::test_support::utc;
 
     #[test]
+    fn rule_complaint_handled_by_the_end_of_the_next_local_day() {
+        use chrono_tz::Asia::Shanghai;
+        // 23:30 on 1 May in Shanghai (15:30 UTC): due at the end of 2 May, local.
+        let deadline = complaint_handled(utc("2024-05-01T15:30:00Z"), Shanghai);
+        assert_eq!(deadline.rule, RuleId::ComplaintHandled);
+        assert!(deadline.is_met_by(utc("2024-05-02T15:59:59Z")));
+        assert!(!deadline.is_met_by(utc("2024-05-02T16:00:00Z")));
+    }
+
+    #[test]
     fn rule_complaint_serious_reported_at_once() {
         let deadline = serious_complaint_reported(utc("2024-05-01T02:00:00Z"));
         assert_eq!(deadline.rule, RuleId::ComplaintSeriousReported);
