@@ -72,6 +72,19 @@ impl From<OverLimit> for RecordError {
 }
 
 impl Limits {
+    /// No bound at all: for reading a history that was accepted under the
+    /// limits of its day, never for judging a new change.
+    pub fn unbounded() -> Limits {
+        Limits {
+            max_events: usize::MAX,
+            max_event_bytes: usize::MAX,
+            max_string_chars: usize::MAX,
+            max_depth: usize::MAX,
+            max_fields: usize::MAX,
+            max_record_bytes: usize::MAX,
+        }
+    }
+
     /// Refuses a record that would hold more than `count` events.
     pub fn events(&self, count: usize) -> Result<(), OverLimit> {
         self.within("events per record", count, self.max_events)

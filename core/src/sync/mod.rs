@@ -4,6 +4,7 @@
 //! requests and responses into local writes, never touching a socket
 //! itself; `http` (feature `http`) is its one driver.
 
+pub mod audit;
 pub mod blobs;
 mod error;
 #[cfg(feature = "http")]

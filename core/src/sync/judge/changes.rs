@@ -43,6 +43,8 @@ pub(crate) struct NewEvent {
 /// A field slot a change writes.
 #[derive(Debug, Clone)]
 pub(crate) struct NewSlot {
+    /// The operation that made the slot: how later writes name it.
+    pub key: OpKey,
     pub name: String,
     pub value: FieldValue<serde_json::Value>,
     /// The slots (values) this write replaces, as its author saw them.
@@ -161,7 +163,7 @@ struct Reader<'a> {
     layout: &'a Layout,
     limits: &'a Limits,
     events: Vec<(OpKey, Option<OpKey>, Parts)>,
-    slots: Vec<(String, Vec<OpKey>, Parts)>,
+    slots: Vec<(OpKey, String, Vec<OpKey>, Parts)>,
     objects: HashMap<OpKey, Built>,
 }
 
@@ -198,7 +200,7 @@ impl Reader<'_> {
             Some(Built::Slot(index)) => {
                 let index = *index;
                 self.put_part(op, &SLOT_KEYS, "a field", |reader| {
-                    &mut reader.slots[index].2
+                    &mut reader.slots[index].3
                 })
             }
             None => Err(rewritten(
@@ -246,8 +248,9 @@ impl Reader<'_> {
             .iter()
             .map(|OpId(counter, actor)| (*counter, actor.clone()))
             .collect();
-        self.objects.insert(id, Built::Slot(self.slots.len()));
-        self.slots.push((name, overwrites, Parts::default()));
+        self.objects
+            .insert(id.clone(), Built::Slot(self.slots.len()));
+        self.slots.push((id, name, overwrites, Parts::default()));
         Ok(())
     }
 
@@ -310,7 +313,7 @@ impl Reader<'_> {
         let slots = self
             .slots
             .into_iter()
-            .map(|(name, overwrites, parts)| {
+            .map(|(key, name, overwrites, parts)| {
                 let mut parts = Complete::new(parts, "a field", limits);
                 let value = FieldValue {
                     value: parts.json("value")?,
@@ -319,6 +322,7 @@ impl Reader<'_> {
                     at: parts.time()?,
                 };
                 Ok(NewSlot {
+                    key,
                     name,
                     value,
                     overwrites,

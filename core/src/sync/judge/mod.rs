@@ -8,7 +8,7 @@
 //! refused with the code that says why. Pure: the server supplies the
 //! documents, the author and what it knows of the estate's staff.
 
-mod changes;
+pub(crate) mod changes;
 mod history;
 mod precheck;
 
