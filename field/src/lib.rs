@@ -78,6 +78,8 @@ enum FieldCommand {
     Show(records::ShowArgs),
     /// Records by deadline.
     List(records::ListArgs),
+    /// One record's whole raw history as JSON, for an auditor.
+    History(records::HistoryArgs),
     /// Every field in conflict, with the numbers `resolve` takes.
     Conflicts(records::JsonArgs),
     /// Keep one value of a field in conflict.
@@ -112,6 +114,7 @@ pub fn run(args: FieldArgs) -> Result<(), FieldError> {
         FieldCommand::Duty(command) => duty::run(store, command),
         FieldCommand::Show(args) => records::show(store, &args),
         FieldCommand::List(args) => records::list(store, &args),
+        FieldCommand::History(args) => records::history(store, &args),
         FieldCommand::Conflicts(args) => records::conflicts(store, &args),
         FieldCommand::Resolve(args) => records::resolve(store, &args),
         FieldCommand::Refusals(args) => records::refusals(store, &args),

@@ -14,6 +14,7 @@ use stairwell_core::kinds::IndexEntry;
 use stairwell_core::protocol::{Identity, Refused};
 use stairwell_core::record::{Conflict, Header, RecordId, TimelineEntry};
 use stairwell_core::rules::RuleId;
+use stairwell_core::sync::audit::FieldWrite;
 use stairwell_core::sync::session::SyncStats;
 
 use super::FieldError;
@@ -378,6 +379,38 @@ impl From<&Header> for HeaderOut {
     }
 }
 
+/// One write of one field: an amendment, one of a conflict's values, or
+/// the resolution that chose between them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FieldWriteOut {
+    pub field: String,
+    pub value: serde_json::Value,
+    /// The values it replaced: none for the first write, several for a
+    /// conflict's resolution.
+    pub previous: Vec<serde_json::Value>,
+    pub user: String,
+    pub device: String,
+    pub at: String,
+    pub resolves_conflict: bool,
+    /// The Automerge change that made it.
+    pub change: String,
+}
+
+impl From<&FieldWrite> for FieldWriteOut {
+    fn from(write: &FieldWrite) -> Self {
+        FieldWriteOut {
+            field: write.field.clone(),
+            value: write.value.clone(),
+            previous: write.previous.clone(),
+            user: write.user.clone(),
+            device: write.device.clone(),
+            at: time(write.at),
+            resolves_conflict: write.resolves_conflict,
+            change: write.change.clone(),
+        }
+    }
+}
+
 /// One line of a record's timeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TimelineOut {
@@ -420,6 +453,8 @@ pub struct ShowOut {
     pub view: serde_json::Value,
     pub timeline: Vec<TimelineOut>,
     pub conflicts: Vec<FieldConflictOut>,
+    /// Every write of every field, in history order, with what it replaced.
+    pub field_history: Vec<FieldWriteOut>,
 }
 
 impl ShowOut {
@@ -453,6 +488,15 @@ impl ShowOut {
         lines.extend(details.iter().cloned());
         lines.push("timeline:".to_owned());
         lines.extend(self.timeline.iter().map(timeline_line));
+        let corrections: Vec<&FieldWriteOut> = self
+            .field_history
+            .iter()
+            .filter(|write| !write.previous.is_empty())
+            .collect();
+        if !corrections.is_empty() {
+            lines.push("corrections:".to_owned());
+            lines.extend(corrections.into_iter().map(correction_line));
+        }
         if !self.conflicts.is_empty() {
             lines.push("conflicts (resolve with --field F --pick N):".to_owned());
             lines.extend(self.conflicts.iter().flat_map(conflict_lines));
@@ -463,6 +507,24 @@ impl ShowOut {
 
 fn open_text(open: bool) -> &'static str {
     if open { " (open)" } else { "" }
+}
+
+fn correction_line(write: &FieldWriteOut) -> String {
+    let was: Vec<String> = write.previous.iter().map(ToString::to_string).collect();
+    format!(
+        "  {} {} {} -> {} by {} ({}){}",
+        write.at,
+        write.field,
+        was.join(" | "),
+        write.value,
+        write.user,
+        write.device,
+        if write.resolves_conflict {
+            " resolving a conflict"
+        } else {
+            ""
+        }
+    )
 }
 
 fn timeline_line(entry: &TimelineOut) -> String {

@@ -9,13 +9,15 @@ use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, IndexEntry};
 use stairwell_core::record::{RecordDoc, RecordId, TimelineEntry};
 use stairwell_core::store::{Discarded, Query, Store};
+use stairwell_core::sync::audit;
 
 use super::FieldError;
 use super::args::KindArg;
 use super::context::{self, Me};
 use super::detail;
 use super::output::{
-    self, ConflictOut, FieldConflictOut, HeaderOut, RefusalOut, Row, ShowOut, TimelineOut,
+    self, ConflictOut, FieldConflictOut, FieldWriteOut, HeaderOut, RefusalOut, Row, ShowOut,
+    TimelineOut,
 };
 
 #[derive(Debug, Clone, Args)]
@@ -23,6 +25,11 @@ pub struct ShowArgs {
     pub id: RecordId,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryArgs {
+    pub id: RecordId,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -104,6 +111,10 @@ pub fn show_out(
         view: shown.view,
         timeline: shown.timeline.iter().map(TimelineOut::from).collect(),
         conflicts: doc.conflicts().iter().map(FieldConflictOut::from).collect(),
+        field_history: audit::field_history(doc)
+            .iter()
+            .map(FieldWriteOut::from)
+            .collect(),
     };
     Ok((out, entry, shown.details))
 }
@@ -226,6 +237,13 @@ fn doc_mut(record: &mut AnyRecord) -> &mut RecordDoc {
         AnyRecord::Complaint(r) => r.doc_mut(),
         AnyRecord::DutyLog(r) => r.doc_mut(),
     }
+}
+
+/// Prints the record's whole raw history as JSON, for an auditor: every
+/// Automerge change with its actor, time, verb, dependencies and operations.
+pub fn history(store: &Store, args: &HistoryArgs) -> Result<(), FieldError> {
+    let record = context::load(store, args.id)?;
+    output::print_json(&audit::raw_history(record.doc()))
 }
 
 /// Prints what was undone: `<id>: reverted to the server's copy`, `<id>:

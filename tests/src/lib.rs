@@ -8,6 +8,8 @@
 //!   restarted on the same data.
 //! - [`device`]: a simulated phone: a store file, a token, the identity the
 //!   server gave it, and a settable server URL.
+//! - [`field_cli`]: the field command line run as a process, as a phone's
+//!   user drives it.
 //! - [`raw`]: hand-made HTTP requests, for input no honest device sends.
 //! - [`api`]: the sync endpoint spoken by hand with issued devices, in a
 //!   world of two estates and a device per role.
@@ -58,6 +60,7 @@ pub mod bench;
 pub mod console;
 pub mod device;
 pub mod faults;
+pub mod field_cli;
 pub mod raw;
 pub mod records;
 pub mod server;

@@ -7,7 +7,6 @@
 //! a record waits on, so it can never be shown as late.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::Value;
@@ -16,7 +15,7 @@ use stairwell_server::console::Lang;
 use stairwell_server::console::html;
 use stairwell_tests::api::{World, issue, world};
 use stairwell_tests::console::{Web, admin};
-use stairwell_tests::server::binary;
+use stairwell_tests::field_cli::{enroll, field, json};
 
 const PASSWORD: &str = "desk-pass";
 
@@ -379,35 +378,6 @@ fn a_help_request_waits_on_its_answer_until_it_is_solved() {
 
 /// A stand-in signature image's hash.
 const HASH: &str = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
-
-fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(binary())
-        .arg("field")
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run stairwell field");
-    assert!(
-        out.status.success(),
-        "field {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn json(store: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&field(store, args)).expect("json")
-}
-
-fn enroll(world: &World, name: &str, token: &str) -> PathBuf {
-    let store = world.dir.path().join(format!("{name}.db"));
-    field(
-        &store,
-        &["enroll", "--server", &world.client().url, "--token", token],
-    );
-    store
-}
 
 fn stamp(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)

@@ -8,39 +8,9 @@
 //! which the step is taken again, correctly, and syncs.
 
 use std::path::Path;
-use std::process::Command;
 
-use stairwell_tests::api::{World, world};
-use stairwell_tests::server::binary;
-
-fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(binary())
-        .arg("field")
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run stairwell field");
-    assert!(
-        out.status.success(),
-        "field {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
-}
-
-fn json(store: &Path, args: &[&str]) -> serde_json::Value {
-    serde_json::from_str(&field(store, args)).expect("json")
-}
-
-fn enroll(w: &World, name: &str, token: &str) -> std::path::PathBuf {
-    let store = w.dir.path().join(format!("{name}.db"));
-    field(
-        &store,
-        &["enroll", "--server", &w.client().url, "--token", token],
-    );
-    store
-}
+use stairwell_tests::api::world;
+use stairwell_tests::field_cli::{enroll, field, json};
 
 fn open_sheet(store: &Path, problem: &str) -> String {
     field(

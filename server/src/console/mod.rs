@@ -62,6 +62,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/records/{id}", get(record::page))
         .route("/records/{id}/blobs/{hash}", get(record::blob))
         .route("/records/{id}/resolve", post(record::resolve))
+        .route("/records/{id}/history.json", get(record::history_export))
         .route("/records/{id}/dispatch", post(desk::dispatch))
         .route("/coverage", get(coverage::page))
         .route("/callbacks", get(callbacks::page))

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,6 +20,7 @@ use chrono_tz::Tz;
 use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, BlobHash};
 use stairwell_core::record::{RecordDoc, Role, Verb, may};
+use stairwell_core::sync::audit;
 
 use super::html::{self, esc};
 use super::messages::Lang;
@@ -194,7 +196,13 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
     out.push_str(&fields_html(ctx.lang, &view, tz));
     out.push_str(&blobs_html(ctx, &header.id.to_string(), &view));
     out.push_str(&timeline_html(ctx, doc, &view, tz));
+    out.push_str(&field_history_html(ctx, doc, tz));
     out.push_str(&history_html(ctx, doc, tz));
+    out.push_str(&format!(
+        "<p><a id=\"export-history\" href=\"/records/{}/history.json\">{}</a></p>",
+        header.id,
+        esc(ctx.t("record.export_history"))
+    ));
     Ok((title, out))
 }
 
@@ -427,6 +435,67 @@ fn event_name(lang: Lang, kind: &str) -> String {
         .map_or_else(|| kind.replace('_', " "), str::to_owned)
 }
 
+/// Each field's writes, field by field: the value, what it replaced, who,
+/// from which device and when, and whether it resolved a conflict.
+fn field_history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+    let mut writes = audit::field_history(doc);
+    // Field by field, each in history order (the sort is stable).
+    writes.sort_by(|a, b| a.field.cmp(&b.field));
+    let mut out = format!(
+        "<h2>{}</h2><table id=\"field-history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        esc(ctx.t("record.field_history")),
+        esc(ctx.t("col.field")),
+        esc(ctx.t("col.value")),
+        esc(ctx.t("record.replaced")),
+        esc(ctx.t("col.user")),
+        esc(ctx.t("col.device")),
+        esc(ctx.t("col.device_time")),
+    );
+    for write in &writes {
+        let replaced = if write.previous.is_empty() {
+            ctx.t("record.first_value").to_owned()
+        } else {
+            let was: Vec<String> = write
+                .previous
+                .iter()
+                .map(|value| plain(value, ctx.lang, tz))
+                .collect();
+            was.join(" | ")
+        };
+        let resolved = if write.resolves_conflict {
+            format!(
+                " <span class=\"tag\">{}</span>",
+                esc(ctx.t("record.resolved_conflict"))
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "<tr data-field=\"{}\"><td>{}</td><td>{}{resolved}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&write.field),
+            esc(&field_label(ctx.lang, &write.field)),
+            esc(&plain(&write.value, ctx.lang, tz)),
+            esc(&replaced),
+            esc(&write.user),
+            esc(&write.device),
+            esc(&html::time_exact(write.at, tz)),
+        ));
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A field write as one line: `old → new`, or the first value.
+fn change_text(write: &audit::FieldWrite) -> String {
+    let was: Vec<String> = write.previous.iter().map(ToString::to_string).collect();
+    if was.is_empty() {
+        write.value.to_string()
+    } else {
+        format!("{} → {}", was.join(" | "), write.value)
+    }
+}
+
 /// Every event and every field write, oldest first.
 fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
     // (time, order, row) so equal times keep a stable order.
@@ -453,18 +522,18 @@ fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
         );
     }
     let offset = rows.len();
-    for (index, (name, value)) in doc.field_writes().iter().enumerate() {
+    for (index, write) in audit::field_history(doc).iter().enumerate() {
         rows.insert(
-            (value.at, offset + index),
+            (write.at, offset + index),
             format!(
                 "<tr><td>{}</td><td></td><td>{}</td><td>{}</td><td>{} <code>{}</code></td></tr>",
-                esc(&html::time_exact(value.at, tz)),
-                esc(&value.user),
-                esc(&value.device),
+                esc(&html::time_exact(write.at, tz)),
+                esc(&write.user),
+                esc(&write.device),
                 esc(&ctx
                     .lang
-                    .tf("record.set_field", &[&field_label(ctx.lang, name)])),
-                esc(&value.value.to_string()),
+                    .tf("record.set_field", &[&field_label(ctx.lang, &write.field)])),
+                esc(&change_text(write)),
             ),
         );
     }
@@ -481,6 +550,28 @@ fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
     rows.into_values().for_each(|row| out.push_str(&row));
     out.push_str("</tbody></table>");
     out
+}
+
+/// `GET /records/{id}/history.json`: the record's whole raw history, every
+/// change with its actor, time, verb and operations, for an auditor.
+pub async fn history_export(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> Response {
+    match write::load(&state, &ctx, &id).await {
+        Ok(loaded) => {
+            let mut response = Json(audit::raw_history(loaded.record.doc())).into_response();
+            let name = format!("attachment; filename=\"{id}-history.json\"");
+            if let Ok(value) = HeaderValue::from_str(&name) {
+                response
+                    .headers_mut()
+                    .insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(err) => err.into_response(),
+    }
 }
 
 /// `POST /records/{id}/resolve`: keeps value `pick` of conflict `field`.

@@ -1,0 +1,43 @@
+//! The field command line as a phone's user drives it: `stairwell field
+//! --store FILE ...` run as a process, its output read as text or JSON.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::api::World;
+use crate::server::binary;
+
+/// Runs `stairwell field --store STORE ARGS…`, which must succeed; its
+/// standard output, trimmed.
+pub fn field(store: &Path, args: &[&str]) -> String {
+    let out = Command::new(binary())
+        .arg("field")
+        .arg("--store")
+        .arg(store)
+        .args(args)
+        .output()
+        .expect("run stairwell field");
+    assert!(
+        out.status.success(),
+        "field {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A command's JSON output.
+pub fn json(store: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&field(store, args)).expect("json")
+}
+
+/// A new store file `NAME.db` in the world's folder, enrolled with `token`.
+pub fn enroll(world: &World, name: &str, token: &str) -> PathBuf {
+    let store = world.dir.path().join(format!("{name}.db"));
+    field(
+        &store,
+        &["enroll", "--server", &world.client().url, "--token", token],
+    );
+    store
+}
