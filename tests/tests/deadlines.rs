@@ -26,6 +26,7 @@ struct Estate {
     desk: PathBuf,
     tech: PathBuf,
     supervisor: PathBuf,
+    patrol: PathBuf,
     web: Web,
 }
 
@@ -36,6 +37,7 @@ impl Estate {
         let desk = enroll(&world, "desk", &world.desk.token);
         let tech = enroll(&world, "tech", &wang.token);
         let supervisor = enroll(&world, "supervisor", &world.supervisor.token);
+        let patrol = enroll(&world, "patrol", &world.patrol.token);
         let (ok, said) = admin(
             &world.data,
             &["user", "password", "lin", "--password-stdin"],
@@ -49,6 +51,7 @@ impl Estate {
             desk,
             tech,
             supervisor,
+            patrol,
             web,
         }
     }
@@ -56,7 +59,7 @@ impl Estate {
     /// Every phone syncs twice round, so each holds what any other did.
     fn sync_all(&self) {
         for _ in 0..2 {
-            for store in [&self.desk, &self.tech, &self.supervisor] {
+            for store in [&self.desk, &self.tech, &self.supervisor, &self.patrol] {
                 field(store, &["sync"]);
             }
         }
@@ -88,23 +91,33 @@ impl Estate {
                 "{step}: not late: {due}"
             );
         }
-        let open = json(&self.desk, &["show", id, "--json"])["entry"]["open"] == true;
-        self.today_shows(step, id, rule, open);
+        // Today lists the open repair sheets and complaints; patrol rounds'
+        // findings are on the coverage page.
+        let entry = &json(&self.desk, &["show", id, "--json"])["entry"];
+        let on_today = entry["open"] == true
+            && ["repair_sheet", "complaint"].contains(&entry["kind"].as_str().unwrap_or(""));
+        self.today_shows(step, id, rule, on_today);
         due
     }
 
-    /// Today lists an open record with the rule it waits on, not marked
-    /// late; one that waits on nothing shows no rule. A record no longer
-    /// open (done, waiting for its hand-back or callbacks) is not on Today:
-    /// the Callbacks page lists those.
-    fn today_shows(&mut self, step: &str, id: &str, rule: Option<&str>, open: bool) {
+    /// Today lists an open sheet or complaint with the rule it waits on, not
+    /// marked late; one that waits on nothing shows no rule. A record no
+    /// longer open (done, waiting for its hand-back or callbacks) is not on
+    /// Today: the Callbacks page lists those.
+    fn today_shows(&mut self, step: &str, id: &str, rule: Option<&str>, listed: bool) {
         let page = self.web.get("/");
         assert_eq!(page.status, 200, "{step}: Today");
         let Some(row) = today_row(&page.body, id) else {
-            assert!(!open, "{step}: Today lists every open record");
+            assert!(
+                !listed,
+                "{step}: Today lists every open sheet and complaint"
+            );
             return;
         };
-        assert!(open, "{step}: Today lists only open records");
+        assert!(
+            listed,
+            "{step}: Today lists only open sheets and complaints"
+        );
         assert!(
             !row.contains("class=\"late\""),
             "{step}: not late on Today: {row}"
@@ -374,6 +387,86 @@ fn a_help_request_waits_on_its_answer_until_it_is_solved() {
         ],
     );
     estate.waits_on("solved", id, None);
+}
+
+#[test]
+fn a_patrol_round_waits_on_its_findings_report_until_a_repair_is_opened() {
+    let mut estate = Estate::new();
+    field(
+        &estate.supervisor,
+        &[
+            "route",
+            "define",
+            "--name",
+            "Night",
+            "--checkpoint",
+            "A:B1:1F:lobby",
+            "--checkpoint",
+            "B:B1:2F:corridor",
+        ],
+    );
+    estate.sync_all();
+    let routes = json(
+        &estate.patrol,
+        &["list", "--json", "--kind", "route-template"],
+    );
+    let route = routes[0]["id"].as_str().expect("a route").to_owned();
+    let round = field(&estate.patrol, &["patrol", "start", "--route", &route]);
+    let round = round.as_str();
+    estate.waits_on("started", round, None);
+    field(&estate.patrol, &["patrol", "checkin", round, "--code", "A"]);
+    field(
+        &estate.patrol,
+        &[
+            "patrol",
+            "finding",
+            round,
+            "--category",
+            "facility-damage",
+            "--description",
+            "lamp out",
+            "--building",
+            "B1",
+            "--floor",
+            "1F",
+        ],
+    );
+    estate.waits_on("a finding", round, Some("patrol.facility_damage_reported"));
+    let shown = json(&estate.patrol, &["show", round, "--json"]);
+    let finding = shown["view"]["findings"][0]["id"]
+        .as_str()
+        .expect("finding");
+    let sheet = field(
+        &estate.patrol,
+        &[
+            "patrol",
+            "open-repair",
+            round,
+            "--finding",
+            finding,
+            "--resident",
+            "物业",
+            "--unit",
+            "B1 1F lobby",
+            "--phone",
+            "0755-2888 0000",
+            "--problem",
+            "lamp out",
+            "--location",
+            "public-area",
+            "--urgency",
+            "normal",
+        ],
+    );
+    estate.waits_on("repair opened", round, None);
+    estate.waits_on(
+        "the new sheet",
+        sheet.trim(),
+        Some("repair.public_area_engineering_told"),
+    );
+    field(&estate.patrol, &["patrol", "checkin", round, "--code", "B"]);
+    field(&estate.patrol, &["patrol", "finish", round]);
+    estate.waits_on("finished", round, None);
 }
 
 /// A stand-in signature image's hash.
