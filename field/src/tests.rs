@@ -364,7 +364,7 @@ fn store_with_sheet() -> (Store, RecordId) {
 }
 
 #[test]
-fn show_json_has_header_row_view_timeline_and_conflicts() {
+fn show_json_has_header_row_view_timeline_conflicts_and_field_history() {
     let (store, id) = store_with_sheet();
     let (shown, _, _) = records::show_out(&store, id).expect("show");
     let json = serde_json::to_value(&shown).expect("json");
@@ -379,6 +379,7 @@ fn show_json_has_header_row_view_timeline_and_conflicts() {
         [
             "conflicts",
             "entry",
+            "field_history",
             "header",
             "id",
             "kind",

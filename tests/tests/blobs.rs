@@ -4,7 +4,6 @@
 //! estates, and records that sync whether or not their photos have.
 
 use std::path::Path;
-use std::process::Command;
 
 use chrono::Utc;
 use stairwell_core::kinds::BlobHash;
@@ -16,7 +15,7 @@ use stairwell_core::sync::blobs::{
 };
 use stairwell_core::sync::http::{self, TransportError};
 use stairwell_tests::api::{Device, World, open_sheet, world};
-use stairwell_tests::server::binary;
+use stairwell_tests::field_cli::field;
 
 const CHUNK: u64 = CHUNK_BYTES as u64;
 
@@ -516,23 +515,6 @@ fn a_record_syncs_while_its_photo_is_pending_and_the_photo_follows() {
         supervisor.record_blobs(id).expect("blobs"),
         vec![(hash, BlobStatus::Uploaded)]
     );
-}
-
-/// Runs `stairwell field --store STORE ARGS…`, which must succeed.
-fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(binary())
-        .arg("field")
-        .arg("--store")
-        .arg(store)
-        .args(args)
-        .output()
-        .expect("run stairwell field");
-    assert!(
-        out.status.success(),
-        "field {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

@@ -209,59 +209,26 @@ fn a_repair_sheet_waits_on_each_next_deadline_from_report_to_callback() {
     field(&estate.supervisor, &["repair", "confirm-return", id]);
     estate.waits_on("returned", id, Some("callback.after_repair"));
     let follow_up = Utc::now() + Duration::days(2);
-    field(
+    call_back(
         &estate.desk,
-        &[
-            "repair",
-            "call-back",
-            id,
-            "--method",
-            "phone",
-            "--unsatisfied",
-            "--outcome",
-            "still drips",
-            "--follow-up-by",
-            &stamp(follow_up),
-        ],
+        "repair",
+        id,
+        (false, "still drips"),
+        Some(follow_up),
     );
     let due = estate.waits_on("called back, unsatisfied", id, Some("callback.follow_up"));
     assert_eq!(due.map(|due| due.timestamp()), Some(follow_up.timestamp()));
-    field(
-        &estate.desk,
-        &[
-            "repair",
-            "call-back",
-            id,
-            "--method",
-            "phone",
-            "--satisfied",
-            "--outcome",
-            "fixed",
-        ],
-    );
+    call_back(&estate.desk, "repair", id, (true, "fixed"), None);
     estate.waits_on("called back, satisfied", id, None);
 }
 
 #[test]
 fn a_complaint_waits_on_its_handling_then_its_callbacks() {
     let mut estate = Estate::new();
-    let id = field(
+    let id = open_complaint(
         &estate.desk,
+        ("property", "noise at night", "from 2-1201"),
         &[
-            "complaint",
-            "open",
-            "--resident",
-            "Chen Jie",
-            "--unit",
-            "3-1201",
-            "--phone",
-            "13800000000",
-            "--department",
-            "property",
-            "--heard",
-            "noise at night",
-            "--asked",
-            "from 2-1201",
             "--recorded",
             "noise from 2-1201 after 23:00",
             "--repeated-back",
@@ -290,20 +257,12 @@ fn a_complaint_waits_on_its_handling_then_its_callbacks() {
     );
     estate.waits_on("handled", id, Some("callback.after_complaint"));
     let follow_up = Utc::now() + Duration::days(1);
-    field(
+    call_back(
         &estate.desk,
-        &[
-            "complaint",
-            "call-back",
-            id,
-            "--method",
-            "phone",
-            "--unsatisfied",
-            "--outcome",
-            "still noisy",
-            "--follow-up-by",
-            &stamp(follow_up),
-        ],
+        "complaint",
+        id,
+        (false, "still noisy"),
+        Some(follow_up),
     );
     estate.waits_on("called back, unsatisfied", id, Some("callback.follow_up"));
     let callbacks = report(&estate, "/v1/reports/callbacks?estate=e1");
@@ -318,42 +277,17 @@ fn a_complaint_waits_on_its_handling_then_its_callbacks() {
         .filter_map(|case| case["record_id"].as_str())
         .collect();
     assert_eq!(due, [id], "the follow-up is still due");
-    field(
-        &estate.desk,
-        &[
-            "complaint",
-            "call-back",
-            id,
-            "--method",
-            "phone",
-            "--satisfied",
-            "--outcome",
-            "quiet now",
-        ],
-    );
+    call_back(&estate.desk, "complaint", id, (true, "quiet now"), None);
     estate.waits_on("called back, satisfied", id, None);
 }
 
 #[test]
 fn a_help_request_waits_on_its_answer_until_it_is_solved() {
     let mut estate = Estate::new();
-    let id = field(
+    let id = open_complaint(
         &estate.desk,
+        ("security", "bike stolen", "when"),
         &[
-            "complaint",
-            "open",
-            "--resident",
-            "Chen Jie",
-            "--unit",
-            "3-1201",
-            "--phone",
-            "13800000000",
-            "--department",
-            "security",
-            "--heard",
-            "bike stolen",
-            "--asked",
-            "when",
             "--repeated-back",
             "--recorded",
             "bike stolen from B1",
@@ -467,6 +401,64 @@ fn a_patrol_round_waits_on_its_findings_report_until_a_repair_is_opened() {
     field(&estate.patrol, &["patrol", "checkin", round, "--code", "B"]);
     field(&estate.patrol, &["patrol", "finish", round]);
     estate.waits_on("finished", round, None);
+}
+
+/// A phone callback by the desk: satisfied or not, what was said, and the
+/// date an unsatisfied one sets for the follow-up.
+fn call_back(
+    store: &Path,
+    kind: &str,
+    id: &str,
+    (satisfied, outcome): (bool, &str),
+    follow_up: Option<DateTime<Utc>>,
+) {
+    let verdict = if satisfied {
+        "--satisfied"
+    } else {
+        "--unsatisfied"
+    };
+    let by = follow_up.map(stamp);
+    let mut args = vec![
+        kind,
+        "call-back",
+        id,
+        "--method",
+        "phone",
+        verdict,
+        "--outcome",
+        outcome,
+    ];
+    if let Some(by) = &by {
+        args.extend(["--follow-up-by", by.as_str()]);
+    }
+    field(store, &args);
+}
+
+/// A complaint (or, with `--help-request`, a help request) taken by the
+/// four clears: the department, what was heard and asked, then `rest`.
+fn open_complaint(
+    store: &Path,
+    (department, heard, asked): (&str, &str, &str),
+    rest: &[&str],
+) -> String {
+    let mut args = vec![
+        "complaint",
+        "open",
+        "--resident",
+        "Chen Jie",
+        "--unit",
+        "3-1201",
+        "--phone",
+        "13800000000",
+        "--department",
+        department,
+        "--heard",
+        heard,
+        "--asked",
+        asked,
+    ];
+    args.extend(rest);
+    field(store, &args)
 }
 
 /// A stand-in signature image's hash.

@@ -114,6 +114,19 @@ mod tests {
     use crate::record::{Editor, RecordDoc, Role};
     use crate::rules::{RepairLocation, Urgency};
 
+    fn intake() -> Intake {
+        Intake {
+            resident_name: "Li".into(),
+            unit: "B1-101".into(),
+            phone: "13800000000".into(),
+            problem: "leak".into(),
+            location: RepairLocation::InUnit,
+            on_price_list: true,
+            urgency: Urgency::Normal,
+            appointment: None,
+        }
+    }
+
     #[test]
     fn a_phone_number_keeps_every_value_it_had_and_who_changed_it() {
         let t0 = Utc
@@ -124,16 +137,7 @@ mod tests {
         let desk = Editor::new("lin", "dev-a", Role::FrontDesk);
         let other_desk = Editor::new("lin", "dev-b", Role::FrontDesk);
         let office = Editor::new("boss", "browser", Role::Office);
-        let intake = Intake {
-            resident_name: "Li".into(),
-            unit: "B1-101".into(),
-            phone: "13800000000".into(),
-            problem: "leak".into(),
-            location: RepairLocation::InUnit,
-            on_price_list: true,
-            urgency: Urgency::Normal,
-            appointment: None,
-        };
+        let intake = intake();
         let mut a = RepairSheet::open(&desk, at(1), "e", intake, t0, None).expect("open");
         let copy = RecordDoc::load(&a.doc().save()).expect("copy");
         let mut b = RepairSheet::from_doc(copy).expect("a sheet");
@@ -179,16 +183,7 @@ mod tests {
     fn the_raw_history_lists_every_change_with_its_actor_and_operations() {
         let desk = Editor::new("lin", "dev-a", Role::FrontDesk);
         let now = Utc::now();
-        let intake = Intake {
-            resident_name: "Li".into(),
-            unit: "B1-101".into(),
-            phone: "13800000000".into(),
-            problem: "leak".into(),
-            location: RepairLocation::InUnit,
-            on_price_list: true,
-            urgency: Urgency::Normal,
-            appointment: None,
-        };
+        let intake = intake();
         let mut sheet = RepairSheet::open(&desk, now, "e", intake, now, None).expect("open");
         sheet
             .amend(&desk, now, Amendment::Phone("13900000001".into()))
