@@ -4,7 +4,9 @@
 //! test asserts what the record waits on, the same everywhere it is shown:
 //! `list --json` and `show --json` on two phones, the server's index row,
 //! and the office's Today page in the console. A met deadline is never what
-//! a record waits on, so it can never be shown as late.
+//! a record waits on, so it can never be shown as late. Repair sheets,
+//! complaints, help requests and patrol rounds have deadlines; checklists,
+//! their templates, routes and duty logs have none, at any step.
 
 use std::path::{Path, PathBuf};
 
@@ -401,6 +403,89 @@ fn a_patrol_round_waits_on_its_findings_report_until_a_repair_is_opened() {
     field(&estate.patrol, &["patrol", "checkin", round, "--code", "B"]);
     field(&estate.patrol, &["patrol", "finish", round]);
     estate.waits_on("finished", round, None);
+}
+
+#[test]
+fn checklists_and_duty_logs_wait_on_nothing_at_any_step() {
+    let mut estate = Estate::new();
+    let template = field(
+        &estate.supervisor,
+        &[
+            "checklist-template",
+            "define",
+            "--name",
+            "Public areas",
+            "--type",
+            "public-area",
+        ],
+    );
+    estate.waits_on("template defined", &template, None);
+    let checklist = field(
+        &estate.patrol,
+        &[
+            "checklist",
+            "start",
+            "--template",
+            &template,
+            "--building",
+            "B1",
+            "--floor",
+            "1F",
+        ],
+    );
+    estate.waits_on("checklist started", &checklist, None);
+    let shown = json(&estate.patrol, &["show", &checklist, "--json"]);
+    let items: Vec<String> = shown["view"]["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|item| item["id"].as_str().map(str::to_owned))
+        .collect();
+    for item in &items {
+        field(
+            &estate.patrol,
+            &[
+                "checklist",
+                "set",
+                &checklist,
+                "--item",
+                item,
+                "--result",
+                "pass",
+            ],
+        );
+    }
+    estate.waits_on("every item set", &checklist, None);
+    field(
+        &estate.patrol,
+        &[
+            "checklist",
+            "sign",
+            &checklist,
+            "--signature",
+            HASH,
+            "--signer",
+            "li",
+        ],
+    );
+    field(&estate.patrol, &["checklist", "complete", &checklist]);
+    estate.waits_on("checklist completed", &checklist, None);
+
+    field(
+        &estate.desk,
+        &[
+            "duty",
+            "append",
+            "--text",
+            "lift 2 stuck",
+            "--category",
+            "incident",
+            "--follow-up",
+        ],
+    );
+    let logs = json(&estate.desk, &["list", "--json", "--kind", "duty-log"]);
+    let log = logs[0]["id"].as_str().expect("the day's log").to_owned();
+    estate.waits_on("duty entry", &log, None);
 }
 
 /// A phone callback by the desk: satisfied or not, what was said, and the
