@@ -146,7 +146,7 @@ mod tests {
         assert_eq!(
             err.as_deref(),
             Some(
-                "enroll this store first (stairwell field --store FILE enroll --server URL --token T)"
+                "enroll this store first (stairwell field --store FILE enroll --server URL --token-stdin)"
             )
         );
     }

@@ -12,7 +12,9 @@ use stairwell_core::sync::http::TransportError;
 #[derive(Debug, thiserror::Error)]
 pub enum FieldError {
     /// Every verb needs the enrollment's identity.
-    #[error("enroll this store first (stairwell field --store FILE enroll --server URL --token T)")]
+    #[error(
+        "enroll this store first (stairwell field --store FILE enroll --server URL --token-stdin)"
+    )]
     NotEnrolled,
     /// The record rules refused the verb or its input; nothing was written.
     #[error("{0}")]

@@ -14,9 +14,15 @@ pub struct EnrollArgs {
     /// The server's base URL, e.g. http://127.0.0.1:7878
     #[arg(long)]
     pub server: String,
-    /// The device token the office issued.
+    /// Read the device token the office issued from standard input (its
+    /// first line). Without it the token comes from the environment
+    /// variable `STAIRWELL_TOKEN`, so it never shows in the process list.
     #[arg(long)]
-    pub token: String,
+    pub token_stdin: bool,
+    /// The token on the command line: visible to other users of this
+    /// machine in the process list; prefer --token-stdin or STAIRWELL_TOKEN.
+    #[arg(long, conflicts_with = "token_stdin")]
+    pub token: Option<String>,
     /// Print the identity as JSON.
     #[arg(long)]
     pub json: bool,
@@ -37,7 +43,8 @@ pub struct WhoamiArgs {
 
 /// Asks the server who the token speaks for and keeps it in the store.
 pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
-    let identity = http::enroll(store, &args.server, &args.token).map_err(|err| match err {
+    let token = token_of(args)?;
+    let identity = http::enroll(store, &args.server, &token).map_err(|err| match err {
         TransportError::Refused { status, message } => FieldError::input(format!(
             "the server refused the enrollment ({status}): {message}"
         )),
@@ -49,6 +56,36 @@ pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
     } else {
         output::print(&shown.text())
     }
+}
+
+/// The name of the environment variable a token may come in.
+pub const TOKEN_VARIABLE: &str = "STAIRWELL_TOKEN";
+
+/// The device token, from standard input, the environment or the command
+/// line, in that order of preference.
+fn token_of(args: &EnrollArgs) -> Result<String, FieldError> {
+    let token = if args.token_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).map_err(|err| {
+            FieldError::input(format!(
+                "could not read the token from standard input: {err}"
+            ))
+        })?;
+        line
+    } else if let Some(token) = &args.token {
+        token.clone()
+    } else {
+        std::env::var(TOKEN_VARIABLE).map_err(|_| {
+            FieldError::input(format!(
+                "give the device token on standard input with --token-stdin, or in {TOKEN_VARIABLE}"
+            ))
+        })?
+    };
+    let token = token.trim();
+    if token.is_empty() {
+        return Err(FieldError::input("the device token is empty"));
+    }
+    Ok(token.to_owned())
 }
 
 /// The enrollment kept in the store (never the token).

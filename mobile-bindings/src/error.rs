@@ -176,11 +176,12 @@ impl From<StoreError> for StairwellError {
                 field: "file".into(),
                 reason: error.to_string(),
             },
-            StoreError::Stale(_) | StoreError::Corrupt(_) | StoreError::Sqlite(_) => {
-                StairwellError::Storage {
-                    reason: error.to_string(),
-                }
-            }
+            StoreError::Stale(_)
+            | StoreError::Corrupt(_)
+            | StoreError::Sqlite(_)
+            | StoreError::File(_) => StairwellError::Storage {
+                reason: error.to_string(),
+            },
         }
     }
 }

@@ -126,6 +126,21 @@ impl Client {
         (status, protocol::decode(&bytes).expect("a CBOR error body"))
     }
 
+    /// A GET with a device token in the `Authorization` header.
+    pub fn get_with_token(&self, path: &str, token: &str) -> (u16, String) {
+        let mut response = self
+            .agent
+            .get(format!("{}{path}", self.url))
+            .header("Authorization", format!("Bearer {token}"))
+            .call()
+            .expect("get");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().expect("read body"),
+        )
+    }
+
     pub fn get(&self, path: &str) -> (u16, String) {
         let mut response = self
             .agent

@@ -32,12 +32,22 @@ pub fn json(store: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&field(store, args)).expect("json")
 }
 
-/// A new store file `NAME.db` in the world's folder, enrolled with `token`.
+/// A new store file `NAME.db` in the world's folder, enrolled with `token`
+/// given in `STAIRWELL_TOKEN`, never on the command line.
 pub fn enroll(world: &World, name: &str, token: &str) -> PathBuf {
     let store = world.dir.path().join(format!("{name}.db"));
-    field(
-        &store,
-        &["enroll", "--server", &world.client().url, "--token", token],
+    let out = Command::new(binary())
+        .arg("field")
+        .arg("--store")
+        .arg(&store)
+        .args(["enroll", "--server", &world.client().url])
+        .env("STAIRWELL_TOKEN", token)
+        .output()
+        .expect("run stairwell field enroll");
+    assert!(
+        out.status.success(),
+        "enroll failed: {}",
+        String::from_utf8_lossy(&out.stderr)
     );
     store
 }

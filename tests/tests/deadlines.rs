@@ -602,7 +602,7 @@ fn report(estate: &Estate, path: &str) -> Value {
     let (status, body) = estate
         .world
         .client()
-        .get(&format!("{path}&token={}", estate.world.desk.token));
+        .get_with_token(path, &estate.world.desk.token);
     assert_eq!(status, 200, "{body}");
     serde_json::from_str(&body).expect("a JSON report")
 }

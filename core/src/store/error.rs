@@ -39,4 +39,7 @@ pub enum StoreError {
     Corrupt(String),
     #[error("this device's record file could not be read or written: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The store file could not be created or made private.
+    #[error("this device's record file could not be created: {0}")]
+    File(#[from] std::io::Error),
 }

@@ -15,6 +15,7 @@ mod error;
 mod index;
 mod local;
 mod meta;
+pub mod private;
 mod remote;
 mod schema;
 mod sync;
@@ -50,7 +51,11 @@ pub struct Store {
 impl Store {
     /// Opens the store at `path`, creating and migrating it as needed.
     /// Refuses a file written by a newer version of the app.
+    /// Opens (creating if needed) the store file, readable by its owner
+    /// only (0600) whatever the umask: it holds the device's token.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        private::private_file(path)?;
         Store::prepare(Connection::open(path)?)
     }
 

@@ -80,6 +80,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         metrics,
         limits: options.limits,
         notices,
+        tickets: Default::default(),
     });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
@@ -99,7 +100,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
 /// server on the same directory must not start. The admin command line
 /// does not take the lock: it never writes records.
 fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
-    let file = File::options()
+    let file = stairwell_core::store::private::private_options()
         .create(true)
         .truncate(false)
         .write(true)

@@ -1,11 +1,14 @@
 //! Who is calling, as axum extractors, so a handler's signature says who
-//! may call it: [`Device`] for the device routes (the token in
-//! `Authorization: Bearer`, refusals in CBOR) and [`Reader`] for the
-//! routes a browser reaches (the header, or `?token=` where a browser
-//! cannot set headers; refusals in JSON). A handler that must drain the
-//! body of a refused request takes `Result<Device, ApiError>`.
+//! may call it: [`Device`] for the device routes (refusals in CBOR),
+//! [`Reader`] for the JSON routes (refusals in JSON), both with the token in
+//! `Authorization: Bearer` and never in a URL, where it would end up in logs
+//! and histories; and [`FeedClient`] for the feed WebSocket, which also
+//! takes a single-use ticket (`crate::http::tickets`) in the query, since
+//! a browser cannot set headers on a WebSocket. A handler that must drain
+//! the body of a refused request takes `Result<Device, ApiError>`.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
@@ -24,9 +27,14 @@ pub struct Device(pub Author);
 #[derive(Debug, Clone)]
 pub struct Reader(pub Author);
 
+/// A feed WebSocket's client: by the token in the header, or by a
+/// single-use ticket in the query (a browser cannot set the header).
+#[derive(Debug, Clone)]
+pub struct FeedClient(pub Author);
+
 #[derive(Debug, Deserialize)]
-struct TokenQuery {
-    token: Option<String>,
+struct TicketQuery {
+    ticket: Option<String>,
 }
 
 impl FromRequestParts<Arc<AppState>> for Device {
@@ -52,22 +60,40 @@ impl FromRequestParts<Arc<AppState>> for Reader {
         parts: &mut Parts,
         state: &Arc<AppState>,
     ) -> Result<Self, Self::Rejection> {
-        let query = Query::<TokenQuery>::try_from_uri(&parts.uri)
-            .map(|Query(query)| query.token)
-            .unwrap_or_default();
-        let token = accounts::bearer_token(&parts.headers)
-            .map(str::to_owned)
-            .or(query.filter(|token| !token.trim().is_empty()))
+        Device::from_request_parts(parts, state)
+            .await
+            .map(|Device(author)| Reader(author))
+            .map_err(ApiError::json)
+    }
+}
+
+impl FromRequestParts<Arc<AppState>> for FeedClient {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &Arc<AppState>,
+    ) -> Result<Self, Self::Rejection> {
+        if accounts::bearer_token(&parts.headers).is_some() {
+            return Reader::from_request_parts(parts, state)
+                .await
+                .map(|Reader(author)| FeedClient(author));
+        }
+        let ticket = Query::<TicketQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|Query(query)| query.ticket)
             .ok_or_else(|| {
                 ApiError::unauthorized(
-                    "send the device token as `Authorization: Bearer` or `?token=`",
+                    "send the device token as `Authorization: Bearer`, or a ticket from \
+                     POST /v1/feed/ticket as `?ticket=`",
                 )
                 .json()
             })?;
-        author(state, token.trim().to_owned())
-            .await
-            .map(Reader)
-            .map_err(ApiError::json)
+        state
+            .tickets
+            .redeem(ticket.trim(), Instant::now())
+            .map(FeedClient)
+            .ok_or_else(|| ApiError::unauthorized("the ticket is unknown, used or expired").json())
     }
 }
 

@@ -20,11 +20,29 @@ use crate::http::testing::{Person, TestServer, person};
 type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// A single-use ticket for `who`, as a browser would fetch it.
+async fn ticket(server: &TestServer, who: &Person) -> String {
+    let token = who.token.clone();
+    let url = format!("{}{FEED_TICKET_PATH}", server.url());
+    let answer = tokio::task::spawn_blocking(move || {
+        let mut response = ureq::post(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .send_empty()
+            .expect("a ticket");
+        response.body_mut().read_to_string().expect("body")
+    })
+    .await
+    .expect("join");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("JSON");
+    answer["ticket"].as_str().expect("ticket").to_owned()
+}
+
 async fn connect(server: &TestServer, who: &Person, in_header: bool) -> Socket {
     let url = if in_header {
         format!("ws://{}{FEED_WS_PATH}", server.addr)
     } else {
-        format!("ws://{}{FEED_WS_PATH}?token={}", server.addr, who.token)
+        let ticket = ticket(server, who).await;
+        format!("ws://{}{FEED_WS_PATH}?ticket={ticket}", server.addr)
     };
     let mut request = url.into_client_request().expect("request");
     if in_header {
@@ -108,13 +126,22 @@ fn a_push_is_announced_to_the_clients_of_its_estate_only() {
 }
 
 #[test]
-fn a_socket_needs_a_live_token() {
+fn a_socket_needs_a_live_token_or_an_unused_ticket_never_a_token_in_its_url() {
     let dir = tempfile::tempdir().expect("tempdir");
     let server = TestServer::start(dir.path());
+    let storage = &*server.storage;
+    accounts::add_estate(storage, "e1", "East", "Asia/Shanghai").expect("estate");
+    let desk = person(storage, "lin", Role::FrontDesk, &["e1"]);
     server.runtime.block_on(async {
+        let used = ticket(&server, &desk).await;
+        let first = format!("ws://{}{FEED_WS_PATH}?ticket={used}", server.addr);
+        let socket = tokio_tungstenite::connect_async(first.as_str()).await;
+        assert!(socket.is_ok(), "a fresh ticket opens one socket");
         for url in [
             format!("ws://{}{FEED_WS_PATH}", server.addr),
-            format!("ws://{}{FEED_WS_PATH}?token=sw_wrong", server.addr),
+            format!("ws://{}{FEED_WS_PATH}?token={}", server.addr, desk.token),
+            format!("ws://{}{FEED_WS_PATH}?ticket=swt_wrong", server.addr),
+            first.clone(),
         ] {
             match tokio_tungstenite::connect_async(url).await {
                 Err(WsError::Http(response)) => assert_eq!(response.status(), 401),

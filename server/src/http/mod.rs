@@ -16,6 +16,7 @@ pub mod state;
 pub mod sync;
 #[cfg(test)]
 pub(crate) mod testing;
+pub mod tickets;
 
 use std::sync::Arc;
 
@@ -79,6 +80,7 @@ async fn count_requests(
         "/healthz" => "/healthz",
         "/metrics" => "/metrics",
         feed_ws::FEED_WS_PATH => feed_ws::FEED_WS_PATH,
+        feed_ws::FEED_TICKET_PATH => feed_ws::FEED_TICKET_PATH,
         reports::COVERAGE_PATH => reports::COVERAGE_PATH,
         reports::CALLBACKS_PATH => reports::CALLBACKS_PATH,
         reports::MONTHLY_PATH => reports::MONTHLY_PATH,

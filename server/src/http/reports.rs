@@ -9,8 +9,8 @@
 //!   timeliness rate and the callback shares of a local month; `month`
 //!   defaults to this month.
 //!
-//! Each needs a device token (`Authorization: Bearer`, or `?token=` for a
-//! browser's address bar) whose user works at the estate. Reports only read,
+//! Each needs a device token in `Authorization: Bearer` (never in the URL,
+//! where it would end up in logs) whose user works at the estate. Reports only read,
 //! so every role may see them, office viewers included. Errors are JSON
 //! `{"error": "..."}` with the fitting status.
 
@@ -247,8 +247,14 @@ mod tests {
             "/v1/reports/coverage?estate=e1&week=2026-03-04&token={}",
             office.token
         );
-        let (status, body) = get(&server, &path, None);
-        assert_eq!(status, 200, "the token may come in the query: {body}");
+        let (status, _) = get(&server, &path, None);
+        assert_eq!(status, 401, "a token never comes in a URL");
+        let (status, body) = get(
+            &server,
+            "/v1/reports/coverage?estate=e1&week=2026-03-04",
+            Some(&office.token),
+        );
+        assert_eq!(status, 200, "{body}");
         assert_eq!(body["week_start"], "2026-03-02");
         assert_eq!(body["required"], 2);
         let (status, body) = get(

@@ -10,6 +10,7 @@ use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::writer::WriterHandle;
+use crate::http::tickets::Tickets;
 use crate::store::Storage;
 
 /// Explicit, configurable bounds on what one request may ask of the server.
@@ -46,4 +47,7 @@ pub struct AppState {
     pub limits: Limits,
     /// Every group commit, for the feed WebSocket.
     pub notices: Notices,
+    /// Single-use tickets that open a feed WebSocket without a token in
+    /// its URL.
+    pub tickets: Tickets,
 }

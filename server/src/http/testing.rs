@@ -31,6 +31,7 @@ impl TestServer {
             metrics: engine.metrics.clone(),
             limits: Limits::default(),
             notices: engine.notices.clone(),
+            tickets: Default::default(),
         });
         let listener = engine
             .runtime

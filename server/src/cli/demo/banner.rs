@@ -25,12 +25,9 @@ pub(super) fn write_tokens(data: &Path, tokens: &[IssuedToken]) -> Result<(), De
         );
     }
     let path = data.join(TOKENS_FILE);
+    // Private before a byte is written to it.
+    stairwell_core::store::private::private_file(&path)?;
     std::fs::write(&path, text)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
-    }
     Ok(())
 }
 
@@ -124,19 +121,20 @@ pub fn banner(data: &Path, listen: SocketAddr, seeding: &Seeding, now: DateTime<
         data.display()
     );
     let token = office_token.as_deref().unwrap_or("OFFICE_TOKEN");
-    let _ = writeln!(out, "\nReports (JSON), as the office user {OFFICE}:");
     let _ = writeln!(
         out,
-        "  {url}/v1/reports/coverage?estate={ESTATE_ID}&week={today}&token={token}"
+        "\nReports (JSON), as the office user {OFFICE}; the token goes in a header, never in a URL:"
     );
-    let _ = writeln!(
-        out,
-        "  {url}/v1/reports/callbacks?estate={ESTATE_ID}&token={token}"
-    );
-    let _ = writeln!(
-        out,
-        "  {url}/v1/reports/monthly?estate={ESTATE_ID}&month={month}&token={token}"
-    );
+    for path in [
+        format!("/v1/reports/coverage?estate={ESTATE_ID}&week={today}"),
+        format!("/v1/reports/callbacks?estate={ESTATE_ID}"),
+        format!("/v1/reports/monthly?estate={ESTATE_ID}&month={month}"),
+    ] {
+        let _ = writeln!(
+            out,
+            "  curl -H \"Authorization: Bearer {token}\" \"{url}{path}\""
+        );
+    }
     let field_token = match seeding {
         Seeding::Seeded { tokens, .. } => tokens
             .iter()
@@ -147,7 +145,7 @@ pub fn banner(data: &Path, listen: SocketAddr, seeding: &Seeding, now: DateTime<
     let _ = writeln!(out, "\nTry a field device (as {PATROL}):");
     let _ = writeln!(
         out,
-        "  stairwell field --store phone.db enroll --server {url} --token {}",
+        "  STAIRWELL_TOKEN={} stairwell field --store phone.db enroll --server {url}",
         field_token.as_deref().unwrap_or("TOKEN")
     );
     let _ = writeln!(out, "  stairwell field --store phone.db sync");

@@ -8,7 +8,7 @@
 //! unreadable file that the next upload of the blob overwrites.
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
@@ -16,6 +16,7 @@ use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use stairwell_core::kinds::BlobHash;
+use stairwell_core::store::private;
 use stairwell_core::sync::judge::Author;
 
 use super::{SqliteStorage, now_millis};
@@ -297,9 +298,12 @@ impl SqliteStorage {
             return Err(BlobError::OffsetMismatch { received });
         }
         if let Some(folder) = partial.parent() {
-            fs::create_dir_all(folder)?;
+            private::private_dir(folder)?;
         }
-        let mut file = OpenOptions::new().create(true).append(true).open(partial)?;
+        let mut file = private::private_options()
+            .create(true)
+            .append(true)
+            .open(partial)?;
         file.write_all(chunk.bytes)?;
         file.sync_data()?;
         drop(file);
@@ -333,7 +337,7 @@ impl SqliteStorage {
         }
         let target = final_path(dir, hash);
         if let Some(folder) = target.parent() {
-            fs::create_dir_all(folder)?;
+            private::private_dir(folder)?;
             fs::rename(partial, &target)?;
             sync_dir(folder);
         }

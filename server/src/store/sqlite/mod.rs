@@ -12,6 +12,7 @@ use chrono_tz::Tz;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::Role;
+use stairwell_core::store::private;
 use stairwell_core::sync::judge::Author;
 
 use super::{
@@ -60,11 +61,17 @@ impl SqliteStorage {
     /// migrates the schema. A database upgraded across a version that added
     /// report tables says so through [`Storage::read_models_stale`].
     pub fn open(dir: &Path) -> Result<Self, StorageError> {
-        std::fs::create_dir_all(dir).map_err(|source| StorageError::Files {
+        let files = |source| StorageError::Files {
             path: dir.to_owned(),
             source,
-        })?;
+        };
+        // Records and password hashes: the owner's only, whatever the umask,
+        // and a directory made by an older build is tightened too.
+        private::private_dir(dir).map_err(files)?;
         let path = dir.join(DB_FILE);
+        if !path.exists() {
+            private::private_file(&path).map_err(files)?;
+        }
         let (writer, found) = open_connection(&path)
             .and_then(|mut conn| schema::migrate(&mut conn).map(|found| (conn, found)))
             .map_err(|err| cannot_open(&path, err))?;
@@ -74,6 +81,7 @@ impl SqliteStorage {
             readers: Mutex::new(Vec::new()),
             stale_read_models: schema::rebuilds_read_models(found).then_some(found),
         };
+        private::restrict_tree(dir).map_err(files)?;
         Ok(storage)
     }
 
