@@ -81,6 +81,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         limits: options.limits,
         notices,
         tickets: Default::default(),
+        feed_sockets: Default::default(),
     });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())

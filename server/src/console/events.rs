@@ -45,7 +45,7 @@ fn feed_events(
     // A first event at once, so the page knows the stream is open.
     let hello = Event::default()
         .event("hello")
-        .data(notices.latest().to_string());
+        .data(notices.latest_for(&estates).unwrap_or(0).to_string());
     let first = stream::once(async move { Ok(hello) });
     let rest = stream::unfold(
         (receiver, notices, estates),
@@ -53,7 +53,9 @@ fn feed_events(
             loop {
                 let seq = match receiver.recv().await {
                     Ok(notice) => notice.latest_for(&estates),
-                    Err(broadcast::error::RecvError::Lagged(_)) => Some(notices.latest()),
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        Some(notices.latest_for(&estates).unwrap_or(0))
+                    }
                     Err(broadcast::error::RecvError::Closed) => return None,
                 };
                 if let Some(seq) = seq {

@@ -5,8 +5,7 @@
 //! listens.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::broadcast;
 
@@ -30,11 +29,13 @@ impl FeedNotice {
     }
 }
 
-/// The writer's side of the channel, and the newest position it announced.
+/// The writer's side of the channel, and the newest position it announced
+/// for each estate: a listener only ever learns its own estates' positions,
+/// never the server-wide one, which would count other estates' activity.
 #[derive(Debug, Clone)]
 pub struct Notices {
     sender: broadcast::Sender<Arc<FeedNotice>>,
-    latest: Arc<AtomicU64>,
+    latest: Arc<Mutex<HashMap<String, u64>>>,
 }
 
 impl Default for Notices {
@@ -48,7 +49,7 @@ impl Notices {
         let (sender, _) = broadcast::channel(CHANNEL_CAPACITY);
         Notices {
             sender,
-            latest: Arc::new(AtomicU64::new(0)),
+            latest: Arc::default(),
         }
     }
 
@@ -60,10 +61,16 @@ impl Notices {
             let newest = estates.entry(estate.to_owned()).or_insert(seq);
             *newest = (*newest).max(seq);
         }
-        let Some(newest) = estates.values().max().copied() else {
+        if estates.is_empty() {
             return;
-        };
-        self.latest.fetch_max(newest, Ordering::Relaxed);
+        }
+        {
+            let mut latest = self.latest();
+            for (estate, seq) in &estates {
+                let newest = latest.entry(estate.clone()).or_insert(*seq);
+                *newest = (*newest).max(*seq);
+            }
+        }
         // No receiver (no client online) is not an error.
         let _ = self.sender.send(Arc::new(FeedNotice { estates }));
     }
@@ -72,8 +79,21 @@ impl Notices {
         self.sender.subscribe()
     }
 
-    /// The newest feed position announced since the server started.
-    pub fn latest(&self) -> u64 {
-        self.latest.load(Ordering::Relaxed)
+    /// The newest feed position announced since the server started among
+    /// `estates`, if any was.
+    pub fn latest_for(&self, estates: &[String]) -> Option<u64> {
+        let latest = self.latest();
+        estates
+            .iter()
+            .filter_map(|estate| latest.get(estate))
+            .max()
+            .copied()
+    }
+
+    fn latest(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        // A panic while holding the lock leaves a map that is still whole.
+        self.latest
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

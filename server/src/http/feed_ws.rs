@@ -8,9 +8,16 @@
 //!
 //! The token comes in the `Authorization: Bearer` header or, because a
 //! browser cannot set headers on a WebSocket, as a single-use ticket
-//! (`?ticket=`) from `POST /v1/feed/ticket`; never as a token in the URL. A client that
-//! falls behind the channel is sent the newest position overall, which is
-//! at worst a pull that finds nothing.
+//! (`?ticket=`) from `POST /v1/feed/ticket`; never as a token in the URL.
+//! A client that falls behind the channel is sent the newest position of
+//! its own estates, which is at worst a pull that finds nothing; it never
+//! learns another estate's activity.
+//!
+//! Clients send nothing but pings, so a message over [`MAX_MESSAGE_BYTES`]
+//! closes the socket; a device holds at most [`MAX_SOCKETS_PER_DEVICE`]
+//! sockets (more are refused with 429); and each socket checks every
+//! [`LIVE_CHECK_EVERY`] that its device was not revoked, closing when it
+//! was.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +32,7 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use serde::Serialize;
 use stairwell_core::protocol::ErrorCode;
+use stairwell_core::sync::judge::Author;
 use std::time::Instant;
 use tokio::sync::broadcast;
 
@@ -33,9 +41,16 @@ use crate::http::auth::{Device, FeedClient};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::http::tickets::{TICKET_TTL, TicketError};
+use crate::store::Storage;
 
 /// Where clients connect.
 pub const FEED_WS_PATH: &str = "/v1/feed/ws";
+/// The largest message or frame a client may send (it sends pings only).
+pub const MAX_MESSAGE_BYTES: usize = 1024;
+/// Feed sockets one device may hold open at once.
+pub const MAX_SOCKETS_PER_DEVICE: usize = 4;
+/// How often a socket checks that its device is still live.
+pub const LIVE_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// A ping this often keeps idle connections open through proxies.
 const PING_EVERY: Duration = Duration::from_secs(30);
 
@@ -83,27 +98,69 @@ async fn feed_ws(
     upgrade: WebSocketUpgrade,
     FeedClient(author): FeedClient,
 ) -> Response {
+    let Some(slot) = state.feed_sockets.open(&author.device) else {
+        return ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooLarge,
+            format!("this device already has {MAX_SOCKETS_PER_DEVICE} feed sockets open"),
+        )
+        .json()
+        .into_response();
+    };
     // Subscribed before the upgrade, so a commit made while the handshake
     // finishes is not missed.
     let notices = state.notices.subscribe();
     let latest = state.notices.clone();
+    let storage = state.storage.clone();
     tracing::debug!(user = %author.user, device = %author.device, "feed socket opened");
-    upgrade.on_upgrade(move |socket| forward(socket, notices, latest, author.estates))
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| async move {
+            let _slot = slot;
+            let live = Liveness { storage, author };
+            forward(socket, notices, latest, live).await;
+        })
+}
+
+/// Whether the socket's device may still hear the feed.
+struct Liveness {
+    storage: Arc<dyn Storage>,
+    author: Author,
+}
+
+impl Liveness {
+    /// The device is not revoked (a failed check keeps the socket: the
+    /// next one decides).
+    async fn still_live(&self) -> bool {
+        let storage = self.storage.clone();
+        let device = self.author.device.clone();
+        tokio::task::spawn_blocking(move || storage.device_live(&device))
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or(true)
+    }
 }
 
 async fn forward(
     mut socket: WebSocket,
     mut notices: broadcast::Receiver<Arc<FeedNotice>>,
     latest: Notices,
-    estates: Vec<String>,
+    live: Liveness,
 ) {
+    let estates = live.author.estates.clone();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
+    let mut check = tokio::time::interval(LIVE_CHECK_EVERY);
+    check.tick().await;
     loop {
         let seq = tokio::select! {
             notice = notices.recv() => match notice {
                 Ok(notice) => notice.latest_for(&estates),
-                Err(broadcast::error::RecvError::Lagged(_)) => Some(latest.latest()),
+                // Behind: the newest of its own estates, never the
+                // server-wide position.
+                Err(broadcast::error::RecvError::Lagged(_)) => latest.latest_for(&estates),
                 Err(broadcast::error::RecvError::Closed) => break,
             },
             incoming = socket.recv() => match incoming {
@@ -111,6 +168,14 @@ async fn forward(
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
                 Some(Ok(_)) => None,
             },
+            _ = check.tick() => {
+                if !live.still_live().await {
+                    tracing::info!(device = %live.author.device, "feed socket of a revoked device closed");
+                    let _ = socket.send(Message::Close(None)).await;
+                    break;
+                }
+                None
+            }
             _ = ping.tick() => {
                 if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
                     break;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use futures_util::StreamExt;
+use futures_util::{SinkExt, StreamExt};
 use stairwell_core::kinds::repair_sheet::{Intake, RepairSheet};
 use stairwell_core::record::Role;
 use stairwell_core::rules::{RepairLocation, Urgency};
@@ -162,5 +162,82 @@ fn notices_carry_the_newest_position_per_estate() {
     assert_eq!(notice.latest_for(&["e2".into(), "e1".into()]), Some(5));
     assert_eq!(notice.latest_for(&["e3".into()]), None);
     assert!(receiver.try_recv().is_err(), "an empty batch says nothing");
-    assert_eq!(notices.latest(), 5);
+    assert_eq!(
+        notices.latest_for(&["e2".into()]),
+        Some(4),
+        "own estates only"
+    );
+    assert_eq!(notices.latest_for(&["e1".into(), "e2".into()]), Some(5));
+    assert_eq!(notices.latest_for(&["e3".into()]), None);
+}
+
+#[test]
+fn a_device_holds_a_few_sockets_and_a_revoked_one_none() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(dir.path());
+    let storage = &*server.storage;
+    accounts::add_estate(storage, "e1", "East", "Asia/Shanghai").expect("estate");
+    let desk = person(storage, "lin", Role::FrontDesk, &["e1"]);
+    server.runtime.block_on(async {
+        let mut open = Vec::new();
+        for _ in 0..MAX_SOCKETS_PER_DEVICE {
+            open.push(connect(&server, &desk, true).await);
+        }
+        let mut request = format!("ws://{}{FEED_WS_PATH}", server.addr)
+            .into_client_request()
+            .expect("request");
+        request.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {}", desk.token).parse().expect("header"),
+        );
+        match tokio_tungstenite::connect_async(request).await {
+            Err(WsError::Http(response)) => assert_eq!(response.status(), 429),
+            other => panic!("one socket too many, got {:?}", other.map(|_| ())),
+        }
+        // A closed socket gives its place back.
+        let mut first = open.remove(0);
+        first.close(None).await.expect("close");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        open.push(connect(&server, &desk, false).await);
+
+        // Revoking the device closes every one of its sockets within a
+        // second or so.
+        accounts::revoke_device(&*server.storage, &desk.author.device).expect("revoke");
+        for socket in &mut open {
+            let closed = tokio::time::timeout(Duration::from_secs(3), async {
+                loop {
+                    match socket.next().await {
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                        Some(Ok(_)) => continue,
+                    }
+                }
+            })
+            .await;
+            assert!(closed.is_ok(), "a revoked device's socket is closed");
+        }
+    });
+}
+
+#[test]
+fn a_client_that_sends_more_than_a_ping_is_cut_off() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = TestServer::start(dir.path());
+    let storage = &*server.storage;
+    accounts::add_estate(storage, "e1", "East", "Asia/Shanghai").expect("estate");
+    let desk = person(storage, "lin", Role::FrontDesk, &["e1"]);
+    server.runtime.block_on(async {
+        let mut socket = connect(&server, &desk, true).await;
+        let big = "x".repeat(64 * 1024);
+        let _ = socket.send(Message::Text(big.into())).await;
+        let closed = tokio::time::timeout(Duration::from_secs(3), async {
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(_)) => continue,
+                }
+            }
+        })
+        .await;
+        assert!(closed.is_ok(), "a 64 KiB message closes the socket");
+    });
 }

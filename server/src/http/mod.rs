@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blobs;
 pub mod body;
 pub mod error;
+pub mod feed_sockets;
 pub mod feed_ws;
 pub mod identity;
 pub mod reports;

@@ -10,6 +10,7 @@ use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::writer::WriterHandle;
+use crate::http::feed_sockets::FeedSockets;
 use crate::http::tickets::Tickets;
 use crate::store::Storage;
 
@@ -50,4 +51,6 @@ pub struct AppState {
     /// Single-use tickets that open a feed WebSocket without a token in
     /// its URL.
     pub tickets: Tickets,
+    /// The feed sockets each device holds open.
+    pub feed_sockets: FeedSockets,
 }

@@ -32,6 +32,7 @@ impl TestServer {
             limits: Limits::default(),
             notices: engine.notices.clone(),
             tickets: Default::default(),
+            feed_sockets: Default::default(),
         });
         let listener = engine
             .runtime

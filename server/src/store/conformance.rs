@@ -366,8 +366,14 @@ pub(crate) fn tokens_authenticate_until_their_device_is_revoked(storage: &dyn St
     };
     assert_eq!(author, expected);
     assert_eq!(storage.author_for_token("token-9").expect("auth"), None);
+    assert!(storage.device_live("dev-1").expect("live"));
+    assert!(
+        !storage.device_live("dev-9").expect("live"),
+        "no such device"
+    );
 
     storage.revoke_device("dev-1").expect("revoke");
+    assert!(!storage.device_live("dev-1").expect("live"), "revoked");
     storage
         .revoke_device("dev-1")
         .expect("revoking twice is fine");

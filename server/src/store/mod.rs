@@ -216,6 +216,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn add_device(&self, device: &NewDevice) -> Result<(), StorageError>;
     /// Revokes a device; revoking twice is not an error.
     fn revoke_device(&self, id: &str) -> Result<(), StorageError>;
+    /// Whether a device exists and is not revoked.
+    fn device_live(&self, id: &str) -> Result<bool, StorageError>;
     /// The author behind a live (not revoked) device token.
     fn author_for_token(&self, token_hash: &str) -> Result<Option<Author>, StorageError>;
 

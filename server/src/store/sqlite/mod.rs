@@ -323,6 +323,14 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    fn device_live(&self, id: &str) -> Result<bool, StorageError> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .prepare_cached("SELECT 1 FROM devices WHERE id = ?1 AND revoked_at IS NULL")?
+                .exists([id])?)
+        })
+    }
+
     fn author_for_token(&self, token_hash: &str) -> Result<Option<Author>, StorageError> {
         self.with_reader(|conn| {
             let found: Option<(String, String, String)> = conn
