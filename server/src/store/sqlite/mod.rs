@@ -65,12 +65,16 @@ impl SqliteStorage {
             path: dir.to_owned(),
             source,
         };
+        std::fs::create_dir_all(dir).map_err(files)?;
         // Records and password hashes: the owner's only, whatever the umask,
-        // and a directory made by an older build is tightened too.
-        private::private_dir(dir).map_err(files)?;
+        // and a directory made by an older build is tightened too. On a
+        // directory that cannot be changed (read-only) opening says why.
+        if let Err(err) = private::restrict_tree(dir) {
+            tracing::warn!(dir = %dir.display(), error = %err, "cannot make the data directory private");
+        }
         let path = dir.join(DB_FILE);
         if !path.exists() {
-            private::private_file(&path).map_err(files)?;
+            private::private_file(&path).map_err(|err| cannot_open(&path, files(err)))?;
         }
         let (writer, found) = open_connection(&path)
             .and_then(|mut conn| schema::migrate(&mut conn).map(|found| (conn, found)))
@@ -81,7 +85,6 @@ impl SqliteStorage {
             readers: Mutex::new(Vec::new()),
             stale_read_models: schema::rebuilds_read_models(found).then_some(found),
         };
-        private::restrict_tree(dir).map_err(files)?;
         Ok(storage)
     }
 
