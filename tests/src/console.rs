@@ -103,6 +103,8 @@ pub struct Answer {
     pub location: Option<String>,
     pub set_cookies: Vec<String>,
     pub content_type: String,
+    /// The Content-Security-Policy header, empty when absent.
+    pub csp: String,
     pub body: String,
 }
 
@@ -164,6 +166,11 @@ impl Web {
             .and_then(|value| value.to_str().ok())
             .unwrap_or("")
             .to_owned();
+        let csp = headers
+            .get("content-security-policy")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let status = response.status().as_u16();
         let body = response.body_mut().read_to_string().unwrap_or_default();
         Answer {
@@ -171,6 +178,7 @@ impl Web {
             location,
             set_cookies,
             content_type,
+            csp,
             body,
         }
     }

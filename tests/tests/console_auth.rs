@@ -173,6 +173,25 @@ fn the_console_needs_a_session_and_keeps_to_its_estates() {
     let answer = web.login("zhou.office", PASSWORD);
     assert_eq!(answer.status, 303, "{}", answer.body);
     assert_eq!(answer.location.as_deref(), Some("/"));
+
+    // No inline script may run: the page's one script is a served file.
+    let today = web.get("/");
+    assert!(today.csp.contains("script-src 'self';"), "{}", today.csp);
+    let script_src = today
+        .csp
+        .split(';')
+        .find(|part| part.contains("script-src"));
+    assert!(
+        !script_src.unwrap_or("").contains("unsafe-inline"),
+        "{}",
+        today.csp
+    );
+    assert!(today.body.contains("<script src=\"/console.js\"></script>"));
+    assert!(!today.body.contains("<script>"), "no inline script");
+    let script = web.get("/console.js");
+    assert_eq!(script.status, 200);
+    assert!(script.content_type.starts_with("text/javascript"));
+    assert!(script.body.contains("EventSource"), "the console's script");
     let cookie = answer
         .set_cookies
         .iter()

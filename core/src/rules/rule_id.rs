@@ -87,7 +87,7 @@ rule_table! {
     ComplaintTimelinessRate => "complaint.timeliness_rate",
         "complaint timeliness rate = complaints handled on time / all complaints of the month";
     ComplaintHandled => "complaint.handled",
-        "a complaint is handled by the end of the local day after it was received (Stairwell's reading: the procedures set no handling deadline)";
+        "a complaint is handled by the end of the local day after it was received";
     CallbackAfterComplaint => "callback.after_complaint",
         "a handled complaint is called back within 3 days";
     CallbackAfterRepair => "callback.after_repair",

@@ -820,11 +820,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "投诉处理及时率 = 按时处理的投诉 / 当月全部投诉",
         "",
     ),
-    (
-        "rule.complaint.handled",
-        "投诉在受理次日结束前处理完毕（本系统的约定：规程未定处理时限）",
-        "",
-    ),
+    ("rule.complaint.handled", "投诉在受理次日结束前处理完毕", ""),
     ("rule.callback.after_complaint", "投诉处理后 3 天内回访", ""),
     (
         "rule.callback.follow_up",

@@ -1,7 +1,9 @@
 //! The office console: server-rendered HTML from the same binary, for
 //! office staff, the front desk, supervisors and admins. No build step and
 //! no outside requests: the CSS and the one small script are compiled in
-//! (`include_str!`) and inlined, charts are SVG drawn here.
+//! (`include_str!`), the CSS inlined and the script served as
+//! `/console.js` (the CSP allows no inline script), charts are SVG drawn
+//! here.
 //!
 //! Files, one per page or concept:
 //! - [`session`]: sign-in sessions (cookie, expiry), the CSRF token every
@@ -56,6 +58,7 @@ use crate::http::state::AppState;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(today::page))
+        .route(html::SCRIPT_PATH, get(html::script))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/lang/{code}", get(login::switch_language))
