@@ -6,6 +6,7 @@
 //! they store goes through [`crate::store::Storage`].
 
 pub mod password;
+pub mod sign_in;
 
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;

@@ -82,10 +82,15 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         notices,
         tickets: Default::default(),
         feed_sockets: Default::default(),
+        sign_in: Default::default(),
     });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Each request knows its client's address: sign-in backs off per address.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     // Every handle to the writer is gone with the router: it drains its
     // queue and stops.
     let joined = tokio::task::spawn_blocking(move || writer_thread.join());

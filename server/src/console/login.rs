@@ -3,15 +3,20 @@
 //! The sign-in form is protected against cross-site posting too: `GET
 //! /login` sets a one-off `sw_login` cookie and puts the same random token
 //! in the form; `POST /login` refuses (403) a form whose token does not
-//! match. A wrong user or password answers 401 with the form again and says
-//! no more than that. Signing out (a POST with the session's CSRF token)
+//! match; a form token is good once, for 10 minutes. A wrong user or
+//! password answers 401 with the form again and says no more than that.
+//! Failures back off per account and per client address, and password
+//! checks are bounded (`accounts::sign_in`): past them the answer is 429
+//! with `Retry-After`, the same whether or not the account exists. Signing out (a POST with the session's CSRF token)
 //! deletes the session row, so the old cookie is worthless even if kept.
 
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::Form;
-use axum::extract::{Path, Query, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -19,6 +24,7 @@ use super::html::{self, esc};
 use super::messages::{LANG_COOKIE, Lang};
 use super::session::{self, PageError, Posted, blocking, cookie, random_token, same_secret};
 use crate::accounts::password;
+use crate::accounts::sign_in::Refusal;
 use crate::http::state::AppState;
 
 const LOGIN_COOKIE: &str = "sw_login";
@@ -85,10 +91,21 @@ fn login_page(
     response
 }
 
+/// A new sign-in form token, kept so that it is used once.
+fn new_login_token(state: &AppState) -> Result<String, PageError> {
+    let token = random_token()?;
+    state.sign_in.issue_login_token(&token, Instant::now());
+    Ok(token)
+}
+
 /// `GET /login`.
-pub async fn form(headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+pub async fn form(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let lang = Lang::of(&headers);
-    let token = match random_token() {
+    let token = match new_login_token(&state) {
         Ok(token) => token,
         Err(err) => return err.into_response(),
     };
@@ -96,16 +113,45 @@ pub async fn form(headers: HeaderMap, Query(query): Query<HashMap<String, String
     login_page(StatusCode::OK, lang, &token, &next, "", None)
 }
 
+/// The answer while a sign-in may not be checked: 429, how long to wait,
+/// the same whether or not the account exists.
+fn refused(lang: Lang, token: &str, next: &str, user: &str, refusal: Refusal) -> Response {
+    let (wait, message) = match refusal {
+        Refusal::Wait(wait) => {
+            let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            (seconds, lang.tf("login.wait", &[&seconds.to_string()]))
+        }
+        Refusal::Busy => (1, lang.t("login.busy").to_owned()),
+    };
+    let mut response = login_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        lang,
+        token,
+        next,
+        user,
+        Some(&message),
+    );
+    if let Ok(value) = HeaderValue::from_str(&wait.to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
 /// `POST /login`.
 pub async fn submit(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let lang = Lang::of(&headers);
     let field = |name: &str| form.get(name).map_or("", |value| value.as_str());
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !same_secret(field("login_token"), &expected) {
+    let sent = field("login_token");
+    if expected.is_empty()
+        || !same_secret(sent, &expected)
+        || !state.sign_in.redeem_login_token(sent, Instant::now())
+    {
         let body = format!(
             "<p class=\"error\">{}</p><p><a href=\"/login\">{}</a></p>",
             esc(lang.t("error.csrf")),
@@ -118,24 +164,33 @@ pub async fn submit(
     let user = field("user").trim().to_owned();
     let secret = field("password").to_owned();
     let next = local_path(Some(field("next")));
-    let checked_user = user.clone();
-    let outcome = blocking(&state, move |storage| {
-        match password::check_login(storage, &checked_user, &secret)? {
-            Some(found) => Ok(Some(session::start(storage, &found.id)?)),
-            None => Ok(None),
-        }
-    })
-    .await;
+    let address = client.ip();
+    let again = || new_login_token(&state).unwrap_or_default();
+    if let Err(refusal) = state.sign_in.may_try(&user, address, Instant::now()) {
+        tracing::info!(%user, %address, "console sign-in throttled");
+        return refused(lang, &again(), &next, &user, refusal);
+    }
+    let _slot = match state.sign_in.check_slot().await {
+        Ok(slot) => slot,
+        Err(refusal) => return refused(lang, &again(), &next, &user, refusal),
+    };
+    // Guesses queued while the earlier ones were checked wait their turn too.
+    if let Err(refusal) = state.sign_in.may_try(&user, address, Instant::now()) {
+        return refused(lang, &again(), &next, &user, refusal);
+    }
+    let outcome = check(&state, &user, secret).await;
     match outcome {
         Ok(Some(cookie)) => {
+            state.sign_in.succeeded(&user);
             tracing::info!(%user, "console sign-in");
             let mut response = Redirect::to(&next).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
         Ok(None) => {
-            tracing::info!(%user, "console sign-in refused");
-            let token = random_token().unwrap_or_default();
+            state.sign_in.failed(&user, address, Instant::now());
+            tracing::info!(%user, %address, "console sign-in refused");
+            let token = again();
             login_page(
                 StatusCode::UNAUTHORIZED,
                 lang,
@@ -147,6 +202,31 @@ pub async fn submit(
         }
         Err(err) => err.into_response(),
     }
+}
+
+/// The password check: the stored hash read, checked on the checker
+/// threads, and a session started for a user who may sign in.
+async fn check(
+    state: &Arc<AppState>,
+    user: &str,
+    secret: String,
+) -> Result<Option<HeaderValue>, PageError> {
+    let lookup = user.to_owned();
+    let stored = blocking(state, move |storage| {
+        Ok(storage.console().password_hash(&lookup)?)
+    })
+    .await?;
+    if !state.sign_in.verify(secret, stored).await {
+        return Ok(None);
+    }
+    let user = user.to_owned();
+    blocking(state, move |storage| {
+        match password::console_user(storage, &user)? {
+            Some(found) => Ok(Some(session::start(storage, &found.id)?)),
+            None => Ok(None),
+        }
+    })
+    .await
 }
 
 /// `POST /logout`: ends the session.

@@ -243,6 +243,16 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("record.signature", "签名", "Signature"),
     ("record.timeline", "时间线", "Timeline"),
     ("record.history", "原始历史", "Raw history"),
+    (
+        "login.wait",
+        "登录失败次数过多，请 {0} 秒后再试。",
+        "Too many failed sign-ins: try again in {0} s.",
+    ),
+    (
+        "login.busy",
+        "正在核对的登录太多，请稍后再试。",
+        "Too many sign-ins are being checked: try again in a moment.",
+    ),
     ("record.field_history", "字段历史", "Field history"),
     ("record.replaced", "原值", "Replaced"),
     (

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use stairwell_core::record::Limits as RecordLimits;
 use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
 
+use crate::accounts::sign_in::SignIn;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::writer::WriterHandle;
@@ -53,4 +54,6 @@ pub struct AppState {
     pub tickets: Tickets,
     /// The feed sockets each device holds open.
     pub feed_sockets: FeedSockets,
+    /// The console's sign-in throttle, password-check gate and form tokens.
+    pub sign_in: SignIn,
 }

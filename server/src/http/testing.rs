@@ -33,6 +33,7 @@ impl TestServer {
             notices: engine.notices.clone(),
             tickets: Default::default(),
             feed_sockets: Default::default(),
+            sign_in: Default::default(),
         });
         let listener = engine
             .runtime
@@ -40,7 +41,12 @@ impl TestServer {
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         engine.runtime.spawn(async move {
-            let _ = axum::serve(listener, http::router(state, Router::new())).await;
+            let app = http::router(state, Router::new());
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         TestServer { engine, addr }
     }
