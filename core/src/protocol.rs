@@ -184,6 +184,12 @@ pub enum ErrorCode {
     HashMismatch,
     /// 500: the server failed; nothing of the request was stored.
     Internal,
+    /// 507: a new blob upload would pass the pending-upload quota of the
+    /// device or of the server; finish or wait for the others.
+    QuotaExceeded,
+    /// 503: the server is at a bound it keeps for everyone (large requests
+    /// read at once); try again after the `Retry-After` seconds.
+    Busy,
 }
 
 /// Encodes a message as CBOR.

@@ -592,3 +592,100 @@ fn the_field_command_line_attaches_syncs_lists_and_fetches() {
         "{text}"
     );
 }
+
+/// Sends the rest of a blob in chunks from the server's offset; the status
+/// of the last one.
+fn upload_rest(w: &World, device: &Device, bytes: &[u8]) -> u16 {
+    let hash = blob_hash(bytes);
+    let length = Some(bytes.len() as u64);
+    let mut offset = received(w, device, &hash).unwrap_or(0);
+    loop {
+        let start = offset as usize;
+        let end = (start + CHUNK_BYTES).min(bytes.len());
+        let (code, _, next) = put(
+            w,
+            Some(&device.token),
+            hash.as_str(),
+            offset,
+            length,
+            &bytes[start..end],
+        );
+        match next {
+            Some(next) if code == 202 => offset = next,
+            _ => return code,
+        }
+    }
+}
+
+#[test]
+fn pending_uploads_past_a_devices_or_the_servers_quota_are_refused_until_some_finish() {
+    let w = world(&[
+        "--max-pending-upload-mib",
+        "1",
+        "--max-pending-uploads-mib",
+        "2",
+    ]);
+    let begin = |device: &Device, bytes: &[u8]| {
+        let hash = blob_hash(bytes);
+        let length = Some(bytes.len() as u64);
+        put(
+            &w,
+            Some(&device.token),
+            hash.as_str(),
+            0,
+            length,
+            &bytes[..1024],
+        )
+    };
+    let first = photo(700 * 1024, 1);
+    let second = photo(400 * 1024, 2);
+    assert_eq!(begin(&w.desk, &first).0, 202);
+
+    // The desk's 700 KiB pending plus 400 KiB passes its 1 MiB.
+    let (code, body, _) = begin(&w.desk, &second);
+    assert_eq!(code, 507);
+    let refusal = error(&body);
+    assert_eq!(refusal.code, ErrorCode::QuotaExceeded);
+    assert!(
+        refusal.message.contains("this device's"),
+        "{}",
+        refusal.message
+    );
+    assert_eq!(received(&w, &w.desk, &blob_hash(&second)), Some(0));
+
+    // Others have their own quota, until everyone's 2 MiB is reached.
+    assert_eq!(begin(&w.patrol, &photo(1024 * 1024, 3)).0, 202);
+    let (code, body, _) = begin(&w.other, &photo(400 * 1024, 4));
+    assert_eq!(code, 507);
+    assert!(error(&body).message.contains("all devices'"));
+
+    // A finished upload no longer counts.
+    assert_eq!(upload_rest(&w, &w.desk, &first), 201);
+    assert_eq!(begin(&w.desk, &second).0, 202);
+}
+
+#[test]
+fn an_upload_untouched_past_the_configured_time_is_abandoned() {
+    // 0.0005 hours is 1.8 seconds.
+    let w = world(&["--abandon-uploads-after-hours", "0.0005"]);
+    let token = Some(w.desk.token.as_str());
+    let old = photo(300 * 1024, 5);
+    let old_hash = blob_hash(&old);
+    let length = Some(old.len() as u64);
+    assert_eq!(
+        put(&w, token, old_hash.as_str(), 0, length, &old[..1024]).0,
+        202
+    );
+    assert_eq!(received(&w, &w.desk, &old_hash), Some(1024));
+
+    std::thread::sleep(std::time::Duration::from_millis(2_500));
+    // The sweep runs when an upload starts.
+    let new = photo(300 * 1024, 6);
+    let new_hash = blob_hash(&new);
+    let length = Some(new.len() as u64);
+    assert_eq!(
+        put(&w, token, new_hash.as_str(), 0, length, &new[..1024]).0,
+        202
+    );
+    assert_eq!(received(&w, &w.desk, &old_hash), Some(0));
+}

@@ -290,8 +290,9 @@ impl BlobUpload {
 
     /// Stores what the server answered to the last [`BlobStep::PutChunk`]:
     /// `200`/`201`/`202`/`409` with an [`UploadStatus`], or `400`/`404`/
-    /// `413`/`422` with an [`ErrorBody`], which refuses this blob (it stays
-    /// pending, with the reason) and moves on to the next. Any other status
+    /// `413`/`422`/`507` with an [`ErrorBody`], which refuses this blob (it
+    /// stays pending, with the reason, for the next sync) and moves on to
+    /// the next. Any other status
     /// is the caller's to report.
     pub fn handle_chunk(
         &mut self,
@@ -331,7 +332,7 @@ impl BlobUpload {
                 }
                 Ok(())
             }
-            400 | 404 | 413 | 422 => {
+            400 | 404 | 413 | 422 | 507 => {
                 let message = decode::<ErrorBody>(body)
                     .map(|error| error.message)
                     .unwrap_or_else(|_| String::from_utf8_lossy(body).into_owned());

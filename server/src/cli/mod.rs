@@ -61,6 +61,15 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_pull_records: args.max_pull_records,
             max_blob_bytes: args.max_blob_bytes,
             record: args.record_limits.limits(),
+            uploads: crate::store::UploadQuota {
+                per_device_bytes: args.max_pending_upload_mib.saturating_mul(1024 * 1024),
+                total_bytes: args.max_pending_uploads_mib.saturating_mul(1024 * 1024),
+                abandon_after: std::time::Duration::try_from_secs_f64(
+                    args.abandon_uploads_after_hours * 3600.0,
+                )
+                .unwrap_or(std::time::Duration::MAX),
+            },
+            max_large_bodies: usize::try_from(args.max_large_bodies).unwrap_or(usize::MAX),
         },
         writer: crate::engine::writer::WriterConfig {
             cache_docs: args.cache_docs,
@@ -105,6 +114,20 @@ pub struct ServeArgs {
     /// The largest blob (photo, signature image) accepted, in bytes.
     #[arg(long, default_value_t = stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES)]
     pub max_blob_bytes: u64,
+    /// Declared bytes of one device's unfinished blob uploads, in MiB.
+    #[arg(long, default_value_t = 256)]
+    pub max_pending_upload_mib: u64,
+    /// Declared bytes of all devices' unfinished blob uploads, in MiB.
+    #[arg(long, default_value_t = 4096)]
+    pub max_pending_uploads_mib: u64,
+    /// Hours after which an untouched upload is abandoned and its partial
+    /// file removed (fractions allowed: 0.5 is half an hour).
+    #[arg(long, default_value_t = 168.0, value_parser = non_negative_hours)]
+    pub abandon_uploads_after_hours: f64,
+    /// Request bodies over 1 MiB read at once; past it a client is told
+    /// to try again (503 busy).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_large_bodies: u64,
     /// The most loaded documents kept in memory.
     #[arg(long, default_value_t = 10_000)]
     pub cache_docs: usize,
@@ -232,6 +255,15 @@ pub enum DeviceCommand {
 
 fn parse_role(text: &str) -> Result<Role, String> {
     text.parse()
+}
+
+fn non_negative_hours(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(hours) if hours.is_finite() && hours >= 0.0 => Ok(hours),
+        _ => Err(format!(
+            "{text:?} is not a number of hours (such as 168 or 0.5)"
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::rebuild;
 use crate::engine::writer::{self, WriteError, WriterConfig};
+use crate::http::body::LargeBodies;
 use crate::http::{self, AppState, Limits};
 use crate::store::{SqliteStorage, Storage, StorageError};
 
@@ -78,11 +79,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         storage,
         writer,
         metrics,
-        limits: options.limits,
         notices,
         tickets: Default::default(),
         feed_sockets: Default::default(),
         sign_in: Default::default(),
+        large_bodies: LargeBodies::new(options.limits.max_large_bodies),
+        limits: options.limits,
     });
     // Each request knows its client's address: sign-in backs off per address.
     axum::serve(

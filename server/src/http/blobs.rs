@@ -19,7 +19,6 @@ use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use http_body_util::BodyExt;
 use stairwell_core::kinds::BlobHash;
 use stairwell_core::protocol::{self, ErrorCode, PROTOCOL_VERSION};
 use stairwell_core::sync::blobs::{
@@ -29,7 +28,7 @@ use stairwell_core::sync::blobs::{
 use stairwell_core::sync::judge::Author;
 
 use crate::http::auth::Device;
-use crate::http::body::{DRAIN_LIMIT, drain, read_body, unless_refused};
+use crate::http::body::{DRAIN_LIMIT, ReadBody, drain, read_body, read_limited, unless_refused};
 use crate::http::error::{ApiError, cbor};
 use crate::http::state::AppState;
 use crate::store::{BlobChunk, BlobError, ChunkOutcome};
@@ -52,7 +51,7 @@ async fn handle_missing(
     body: Body,
 ) -> Result<MissingResponse, ApiError> {
     let (Device(author), body) = unless_refused(device, body).await?;
-    let bytes = read_body(body, state.limits.max_body_bytes).await?;
+    let bytes = read_body(body, state.limits.max_body_bytes, &state.large_bodies).await?;
     let request: MissingRequest = protocol::decode(&bytes).map_err(ApiError::malformed)?;
     check_version(request.version)?;
     if request.hashes.len() > MAX_MISSING_HASHES {
@@ -155,11 +154,13 @@ async fn handle_upload(
             "offset {offset} is past the blob's length of {length} bytes"
         )));
     }
-    let chunk = read_chunk(body, length - offset, state.limits.max_body_bytes).await?;
+    let chunk = read_chunk(body, length - offset, state).await?;
+    let quota = state.limits.uploads;
     let storage = state.storage.clone();
     let stored_hash = hash.clone();
     let stored = tokio::task::spawn_blocking(move || {
         storage.put_blob_chunk(&BlobChunk {
+            quota,
             author: &author,
             hash: &stored_hash,
             offset,
@@ -203,6 +204,11 @@ async fn handle_upload(
         Err(err @ BlobError::HashMismatch { .. }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorCode::HashMismatch,
+            err.to_string(),
+        )),
+        Err(err @ BlobError::QuotaExceeded { .. }) => Err(ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            ErrorCode::QuotaExceeded,
             err.to_string(),
         )),
         Err(BlobError::Storage(err)) => Err(ApiError::internal(err)),
@@ -312,30 +318,21 @@ fn check_version(version: u32) -> Result<(), ApiError> {
 
 /// Reads a chunk that may hold at most `room` bytes (what is left of the
 /// blob after its offset), refusing it as soon as it runs past.
-async fn read_chunk(mut body: Body, room: u64, max_body: usize) -> Result<Vec<u8>, ApiError> {
-    let mut bytes = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|err| ApiError::malformed(format!("the chunk could not be read: {err}")))?;
-        let Ok(data) = frame.into_data() else {
-            continue;
-        };
-        let total = bytes.len() + data.len();
-        if total as u64 > room {
-            drain(body, DRAIN_LIMIT).await;
-            return Err(ApiError::malformed(format!(
+async fn read_chunk(body: Body, room: u64, state: &AppState) -> Result<ReadBody, ApiError> {
+    let max_body = state.limits.max_body_bytes;
+    let room = usize::try_from(room).unwrap_or(usize::MAX);
+    let over = || {
+        if room < max_body {
+            ApiError::malformed(format!(
                 "the chunk runs past the blob's {BLOB_LENGTH_HEADER}: at most {room} more bytes fit"
-            )));
-        }
-        if total > max_body {
-            drain(body, DRAIN_LIMIT).await;
-            return Err(ApiError::too_large(format!(
+            ))
+        } else {
+            ApiError::too_large(format!(
                 "a chunk is over the request limit of {max_body} bytes; send smaller chunks"
-            )));
+            ))
         }
-        bytes.extend_from_slice(&data);
-    }
-    Ok(bytes)
+    };
+    read_limited(body, room.min(max_body), &state.large_bodies, over).await
 }
 
 /// A CBOR upload status, with the offset also in a header.

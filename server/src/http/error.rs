@@ -25,6 +25,8 @@ pub struct ApiError {
     status: StatusCode,
     body: ErrorBody,
     encoding: Encoding,
+    /// Seconds the caller is told to wait, as `Retry-After`.
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -36,7 +38,16 @@ impl ApiError {
                 message: message.into(),
             },
             encoding: Encoding::Cbor,
+            retry_after: None,
         }
+    }
+
+    /// 503: the server is at a bound it keeps for everyone's sake; the
+    /// caller may try again after `retry_after` seconds.
+    pub(crate) fn busy(message: String, retry_after: u64) -> Self {
+        let mut busy = ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, message);
+        busy.retry_after = Some(retry_after);
+        busy
     }
 
     pub(crate) fn unauthorized(message: &str) -> Self {
@@ -92,7 +103,7 @@ struct ErrorJson<'a> {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        match self.encoding {
+        let mut response = match self.encoding {
             Encoding::Cbor => cbor(self.status, &self.body),
             Encoding::Json => {
                 let body = Json(ErrorJson {
@@ -100,7 +111,13 @@ impl IntoResponse for ApiError {
                 });
                 (self.status, body).into_response()
             }
+        };
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
+        response
     }
 }
 

@@ -11,9 +11,10 @@ use crate::accounts::sign_in::SignIn;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::writer::WriterHandle;
+use crate::http::body::LargeBodies;
 use crate::http::feed_sockets::FeedSockets;
 use crate::http::tickets::Tickets;
-use crate::store::Storage;
+use crate::store::{Storage, UploadQuota};
 
 /// Explicit, configurable bounds on what one request may ask of the server.
 #[derive(Debug, Clone)]
@@ -27,6 +28,10 @@ pub struct Limits {
     pub max_blob_bytes: u64,
     /// The shape one record may take (events, bytes, texts, nesting).
     pub record: RecordLimits,
+    /// Blob uploads under way: pending bytes per device and in all, expiry.
+    pub uploads: UploadQuota,
+    /// Request bodies over 1 MiB read at once.
+    pub max_large_bodies: usize,
 }
 
 impl Default for Limits {
@@ -37,6 +42,8 @@ impl Default for Limits {
             max_pull_records: 2_000,
             max_blob_bytes: DEFAULT_MAX_BLOB_BYTES,
             record: RecordLimits::default(),
+            uploads: UploadQuota::default(),
+            max_large_bodies: 8,
         }
     }
 }
@@ -56,4 +63,6 @@ pub struct AppState {
     pub feed_sockets: FeedSockets,
     /// The console's sign-in throttle, password-check gate and form tokens.
     pub sign_in: SignIn,
+    /// The slots request bodies over 1 MiB share.
+    pub large_bodies: LargeBodies,
 }

@@ -47,7 +47,7 @@ async fn handle(
     body: Body,
 ) -> Result<SyncResponse, ApiError> {
     let (Device(author), body) = unless_refused(device, body).await?;
-    let bytes = read_body(body, state.limits.max_body_bytes).await?;
+    let bytes = read_body(body, state.limits.max_body_bytes, &state.large_bodies).await?;
     let request = decode_request(&bytes)?;
     if request.push.len() > state.limits.max_push_records {
         return Err(ApiError::too_large(format!(

@@ -34,6 +34,7 @@ impl TestServer {
             tickets: Default::default(),
             feed_sockets: Default::default(),
             sign_in: Default::default(),
+            large_bodies: Default::default(),
         });
         let listener = engine
             .runtime

@@ -40,6 +40,7 @@ use super::StorageError;
 /// One chunk of an upload.
 #[derive(Debug, Clone, Copy)]
 pub struct BlobChunk<'a> {
+    pub quota: UploadQuota,
     pub author: &'a Author,
     pub hash: &'a BlobHash,
     /// Where the chunk starts in the blob.
@@ -47,6 +48,28 @@ pub struct BlobChunk<'a> {
     /// The blob's total length, as the device declares it.
     pub length: u64,
     pub bytes: &'a [u8],
+}
+
+/// Bounds on uploads under way: the declared bytes of a device's unfinished
+/// uploads and of everyone's, and how long an untouched upload is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub per_device_bytes: u64,
+    pub total_bytes: u64,
+    pub abandon_after: std::time::Duration,
+}
+
+impl Default for UploadQuota {
+    /// A device may have 256 MiB of photos pending (about 100 phone photos
+    /// of a shift), the server 4 GiB; an upload untouched for 7 days is
+    /// abandoned.
+    fn default() -> Self {
+        UploadQuota {
+            per_device_bytes: 256 * 1024 * 1024,
+            total_bytes: 4 * 1024 * 1024 * 1024,
+            abandon_after: std::time::Duration::from_secs(7 * 24 * 60 * 60),
+        }
+    }
 }
 
 /// What storing a chunk did.
@@ -78,6 +101,11 @@ pub enum BlobError {
     /// dropped and nothing is readable.
     #[error("the bytes uploaded hash to {found}, not to the blob's name; they were dropped")]
     HashMismatch { found: String },
+    /// Starting this upload would pass a pending-upload quota.
+    #[error(
+        "{whose} unfinished uploads would pass {limit} bytes; finish them or wait until they are abandoned"
+    )]
+    QuotaExceeded { whose: &'static str, limit: u64 },
     #[error(transparent)]
     Storage(#[from] StorageError),
 }

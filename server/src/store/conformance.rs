@@ -24,7 +24,7 @@ use crate::reports::ModelRows;
 use crate::store::console::{ConsoleUser, IndexQuery, SessionRow};
 use crate::store::{
     BlobChunk, BlobError, ChunkOutcome, Estate, NewDevice, NewUser, PullItem, PullPayload,
-    RecordChange, RecordWrite, Storage, StorageError, StoredRecord, encode_heads,
+    RecordChange, RecordWrite, Storage, StorageError, StoredRecord, UploadQuota, encode_heads,
 };
 
 /// Expands to one `#[test]` per conformance check, for the backend that
@@ -862,6 +862,7 @@ fn put(
     bytes: &[u8],
 ) -> Result<ChunkOutcome, BlobError> {
     storage.put_blob_chunk(&BlobChunk {
+        quota: UploadQuota::default(),
         author,
         hash,
         offset,

@@ -26,7 +26,7 @@ use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::{RecordError, Role};
 use stairwell_core::sync::judge::Author;
 
-pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
+pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome, UploadQuota};
 pub use sqlite::SqliteStorage;
 
 pub use console::ConsoleStore;

@@ -12,6 +12,7 @@ use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
@@ -21,7 +22,7 @@ use stairwell_core::sync::judge::Author;
 
 use super::{SqliteStorage, now_millis};
 use crate::store::StorageError;
-use crate::store::blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome};
+use crate::store::blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome, UploadQuota};
 
 /// The tables of blob bookkeeping; the second migration of the database.
 pub const SCHEMA: &str = "
@@ -54,10 +55,6 @@ CREATE INDEX blob_uploads_stale ON blob_uploads (updated_at);
 
 /// The blob folder inside the data directory.
 pub const BLOB_DIR: &str = "blobs";
-
-/// Uploads untouched for this long are abandoned: their partial files are
-/// removed when a new upload starts.
-const STALE_UPLOAD_MILLIS: i64 = 7 * 24 * 60 * 60 * 1000;
 
 /// Most abandoned uploads removed at the start of one new upload.
 const SWEEP_BATCH: i64 = 32;
@@ -283,7 +280,8 @@ impl SqliteStorage {
                 if chunk.offset != 0 {
                     return Err(BlobError::OffsetMismatch { received });
                 }
-                self.sweep_stale_uploads(dir)?;
+                self.sweep_stale_uploads(dir, chunk.quota.abandon_after)?;
+                self.check_quota(device, chunk.length, &chunk.quota)?;
                 let now = now_millis();
                 self.writer()
                     .execute(
@@ -382,10 +380,38 @@ impl SqliteStorage {
         Ok(())
     }
 
-    /// Removes a few uploads nobody touched for a week, so abandoned
-    /// partial files do not pile up.
-    fn sweep_stale_uploads(&self, dir: &Path) -> Result<(), BlobError> {
-        let cutoff = now_millis() - STALE_UPLOAD_MILLIS;
+    /// Refuses an upload that would take the device's, or everyone's,
+    /// declared pending bytes past the quota.
+    fn check_quota(&self, device: &str, length: u64, quota: &UploadQuota) -> Result<(), BlobError> {
+        let (mine, all): (i64, i64) = self.with_reader(|conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT coalesce(sum(CASE WHEN device = ?1 THEN length END), 0),
+                            coalesce(sum(length), 0) FROM blob_uploads",
+                )?
+                .query_row([device], |row| Ok((row.get(0)?, row.get(1)?)))?)
+        })?;
+        let pending = |sum: i64| u64::try_from(sum).unwrap_or(0).saturating_add(length);
+        if pending(mine) > quota.per_device_bytes {
+            return Err(BlobError::QuotaExceeded {
+                whose: "this device's",
+                limit: quota.per_device_bytes,
+            });
+        }
+        if pending(all) > quota.total_bytes {
+            return Err(BlobError::QuotaExceeded {
+                whose: "all devices'",
+                limit: quota.total_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Removes a few uploads nobody touched for `abandon_after`, so
+    /// abandoned partial files do not pile up.
+    fn sweep_stale_uploads(&self, dir: &Path, abandon_after: Duration) -> Result<(), BlobError> {
+        let after = i64::try_from(abandon_after.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = now_millis().saturating_sub(after);
         let stale: Vec<(String, String)> = self.with_reader(|conn| {
             let mut statement = conn.prepare_cached(
                 "SELECT device, hash FROM blob_uploads WHERE updated_at < ?1 LIMIT ?2",
@@ -501,6 +527,7 @@ mod tests {
         bytes: &[u8],
     ) -> Result<ChunkOutcome, BlobError> {
         storage.put_blob_chunk(&BlobChunk {
+            quota: UploadQuota::default(),
             author,
             hash,
             offset,
@@ -583,7 +610,7 @@ mod tests {
             .writer()
             .execute(
                 "UPDATE blob_uploads SET updated_at = ?1",
-                [now_millis() - STALE_UPLOAD_MILLIS - 1],
+                [now_millis() - 7 * 24 * 60 * 60 * 1000 - 1],
             )
             .expect("age it");
         let new = b"new photo".to_vec();
