@@ -108,6 +108,9 @@ pub struct Server {
     command: &'static str,
     data: PathBuf,
     args: Vec<String>,
+    /// The open-file limit (soft and hard) it runs under, as `ulimit -n`
+    /// would set it; `None` inherits this process's.
+    open_files: Option<u64>,
     log: PathBuf,
     /// `None` once killed or stopped, until restarted.
     process: Option<Process>,
@@ -129,6 +132,14 @@ impl Server {
         Server::spawned("serve", data, args)
     }
 
+    /// [`Server::start`] under `ulimit -n OPEN_FILES`.
+    pub fn start_with_open_files(data: &Path, args: &[&str], open_files: u64) -> Server {
+        let mut server = Server::new("serve", data, args);
+        server.open_files = Some(open_files);
+        server.spawn();
+        server
+    }
+
     /// Starts `stairwell demo --data DATA --listen 127.0.0.1:0`, which seeds
     /// the demo estate on its first start, and waits for its address.
     pub fn demo(data: &Path) -> Server {
@@ -136,16 +147,35 @@ impl Server {
     }
 
     fn spawned(command: &'static str, data: &Path, args: &[&str]) -> Server {
-        let mut server = Server {
+        let mut server = Server::new(command, data, args);
+        server.spawn();
+        server
+    }
+
+    fn new(command: &'static str, data: &Path, args: &[&str]) -> Server {
+        Server {
             command,
             data: data.to_owned(),
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
+            open_files: None,
             log: data.with_extension("log"),
             process: None,
             url: String::new(),
+        }
+    }
+
+    /// The command that runs the binary, under the open-file limit if set
+    /// (the shell execs it, so the pid is the server's).
+    fn command(&self) -> Command {
+        let Some(limit) = self.open_files else {
+            return Command::new(binary());
         };
-        server.spawn();
-        server
+        let mut command = Command::new("sh");
+        command
+            .args(["-c", "ulimit -n \"$1\" && shift && exec \"$@\"", "sh"])
+            .arg(limit.to_string())
+            .arg(binary());
+        command
     }
 
     fn spawn(&mut self) {
@@ -155,7 +185,8 @@ impl Server {
             .append(true)
             .open(&self.log)
             .expect("open the server log");
-        let mut child = Command::new(binary())
+        let mut child = self
+            .command()
             .arg(self.command)
             .arg("--data")
             .arg(&self.data)
@@ -208,6 +239,17 @@ impl Server {
     }
 
     /// The process id of the running server, to read its `/proc` figures.
+    /// The running server's resident memory, in KiB.
+    pub fn rss_kib(&self) -> u64 {
+        let pid = self.pid().expect("the server is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.process.as_ref().map(|process| process.child.id())
     }

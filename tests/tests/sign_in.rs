@@ -16,8 +16,7 @@ const FOR: Duration = Duration::from_secs(20);
 #[test]
 fn guessers_get_a_handful_of_answers_and_the_server_stays_small() {
     let demo = Demo::start();
-    let pid = demo.server.pid().expect("running");
-    let before = rss_kib(pid);
+    let before = demo.server.rss_kib();
     let answered = Arc::new(AtomicU32::new(0));
     let throttled = Arc::new(AtomicU32::new(0));
     let started = Instant::now();
@@ -45,7 +44,7 @@ fn guessers_get_a_handful_of_answers_and_the_server_stays_small() {
         .collect();
     let mut peak_rss = before;
     while started.elapsed() < FOR {
-        peak_rss = peak_rss.max(rss_kib(pid));
+        peak_rss = peak_rss.max(demo.server.rss_kib());
         std::thread::sleep(Duration::from_millis(200));
     }
     for guesser in guessers {
@@ -95,14 +94,4 @@ fn guessers_get_a_handful_of_answers_and_the_server_stays_small() {
     };
     assert_eq!(post(&mut web).status, 303);
     assert_eq!(post(&mut web).status, 403, "a used sign-in token");
-}
-
-/// The server's resident memory, in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
 }

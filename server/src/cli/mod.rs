@@ -10,6 +10,7 @@
 
 pub mod admin;
 pub mod demo;
+pub mod open_files;
 pub mod serve;
 
 use std::net::SocketAddr;
@@ -71,6 +72,11 @@ fn serve(args: ServeArgs) -> ExitCode {
             },
             max_large_bodies: usize::try_from(args.max_large_bodies).unwrap_or(usize::MAX),
         },
+        connections: crate::http::connections::ConnectionLimits {
+            max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            header_timeout: std::time::Duration::from_secs(args.header_timeout_secs),
+            body_stall_timeout: std::time::Duration::from_secs(args.body_stall_timeout_secs),
+        },
         writer: crate::engine::writer::WriterConfig {
             cache_docs: args.cache_docs,
             cache_bytes: args.cache_mib.saturating_mul(1024 * 1024),
@@ -128,6 +134,18 @@ pub struct ServeArgs {
     /// to try again (503 busy).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_large_bodies: u64,
+    /// Connections open at once (at most what the open-file limit allows);
+    /// at the cap the idlest is closed to make room.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Seconds a connection has to send a request's headers, counted from
+    /// when it is ready for one (so also how long an idle keep-alive
+    /// connection stays open).
+    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout_secs: u64,
+    /// Seconds a request body may pause before the request is dropped.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_stall_timeout_secs: u64,
     /// The most loaded documents kept in memory.
     #[arg(long, default_value_t = 10_000)]
     pub cache_docs: usize,

@@ -13,11 +13,13 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::cli::open_files;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
 use crate::engine::rebuild;
 use crate::engine::writer::{self, WriteError, WriterConfig};
 use crate::http::body::LargeBodies;
+use crate::http::connections::ConnectionLimits;
 use crate::http::{self, AppState, Limits};
 use crate::store::{SqliteStorage, Storage, StorageError};
 
@@ -26,6 +28,7 @@ pub struct ServeOptions {
     pub data: PathBuf,
     pub listen: SocketAddr,
     pub limits: Limits,
+    pub connections: ConnectionLimits,
     pub writer: WriterConfig,
 }
 
@@ -54,6 +57,10 @@ pub fn app(state: Arc<AppState>) -> Router {
 /// Opens the data directory, starts the writer, listens, and serves until a
 /// shutdown signal. Prints `listening on http://ADDR` on stdout once bound.
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let connections = ConnectionLimits {
+        max_connections: connection_cap(options.connections.max_connections),
+        ..options.connections
+    };
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&options.data)?);
     let _lock = lock_data_dir(&options.data)?;
     rebuild::after_upgrade(&*storage);
@@ -78,21 +85,22 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let state = Arc::new(AppState {
         storage,
         writer,
-        metrics,
         notices,
         tickets: Default::default(),
         feed_sockets: Default::default(),
         sign_in: Default::default(),
         large_bodies: LargeBodies::new(options.limits.max_large_bodies),
+        metrics: metrics.clone(),
         limits: options.limits,
     });
-    // Each request knows its client's address: sign-in backs off per address.
-    axum::serve(
+    http::connections::serve(
         listener,
-        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app(state),
+        connections,
+        metrics,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
+    .await;
     // Every handle to the writer is gone with the router: it drains its
     // queue and stops.
     let joined = tokio::task::spawn_blocking(move || writer_thread.join());
@@ -118,6 +126,26 @@ fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
         Err(TryLockError::WouldBlock) => Err(ServeError::AlreadyServing(dir.to_owned())),
         Err(TryLockError::Error(err)) => Err(err.into()),
     }
+}
+
+/// Raises the open-file limit and says what it allows.
+fn connection_cap(wanted: usize) -> usize {
+    let files = open_files::raise();
+    let cap = files.connection_cap(wanted);
+    let (was, now) = (limit_text(files.was), limit_text(files.now));
+    if cap < wanted {
+        tracing::warn!(
+            open_files = %now,
+            "the open-file limit ({now}) allows at most {cap} connections of the {wanted} asked; raise it (ulimit -n, LimitNOFILE=) for more"
+        );
+    } else {
+        tracing::info!("open-file limit {was} raised to {now}; at most {cap} connections");
+    }
+    cap
+}
+
+fn limit_text(limit: Option<u64>) -> String {
+    limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
 }
 
 fn announce(addr: SocketAddr) {

@@ -24,6 +24,9 @@ pub struct Metrics {
     blobs_stored: AtomicU64,
     blob_bytes_sent: AtomicU64,
     blob_chunks_refused: AtomicU64,
+    connections_open: AtomicU64,
+    connections_evicted: AtomicU64,
+    connections_refused: AtomicU64,
 }
 
 fn count(counter: &AtomicU64, by: u64) {
@@ -92,6 +95,24 @@ impl Metrics {
     /// A blob served to a device.
     pub fn blob_sent(&self, bytes: u64) {
         count(&self.blob_bytes_sent, bytes);
+    }
+
+    pub fn connection_opened(&self) {
+        count(&self.connections_open, 1);
+    }
+
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// An idle connection closed to make room for a new one.
+    pub fn connection_evicted(&self) {
+        count(&self.connections_evicted, 1);
+    }
+
+    /// A connection refused at the cap, every other one being busy.
+    pub fn connection_refused(&self) {
+        count(&self.connections_refused, 1);
     }
 
     /// The Prometheus text exposition of every metric.
@@ -204,6 +225,24 @@ impl Metrics {
                 "counter",
                 "Blob bytes served to devices.",
                 &self.blob_bytes_sent,
+            ),
+            (
+                "stairwell_connections_open",
+                "gauge",
+                "HTTP connections open (not counting upgraded WebSockets).",
+                &self.connections_open,
+            ),
+            (
+                "stairwell_connections_evicted_total",
+                "counter",
+                "Connections without a request in progress closed at the cap to make room.",
+                &self.connections_evicted,
+            ),
+            (
+                "stairwell_connections_refused_total",
+                "counter",
+                "Connections refused at the cap (503), every open one being busy.",
+                &self.connections_refused,
             ),
         ];
         for (name, kind, help, counter) in plain {

@@ -53,6 +53,9 @@ pub const MAX_SOCKETS_PER_DEVICE: usize = 4;
 pub const LIVE_CHECK_EVERY: Duration = Duration::from_secs(1);
 /// A ping this often keeps idle connections open through proxies.
 const PING_EVERY: Duration = Duration::from_secs(30);
+/// A client that has not taken a message off its socket for this long is
+/// gone (or reads nothing on purpose): its socket is closed.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The WebSocket route, merged into the server's router.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -177,7 +180,7 @@ async fn forward(
                 None
             }
             _ = ping.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                if !sent(&mut socket, Message::Ping(Vec::new().into())).await {
                     break;
                 }
                 None
@@ -185,11 +188,19 @@ async fn forward(
         };
         if let Some(seq) = seq {
             let text = format!("{{\"feed\":{seq}}}");
-            if socket.send(Message::Text(text.into())).await.is_err() {
+            if !sent(&mut socket, Message::Text(text.into())).await {
                 break;
             }
         }
     }
+}
+
+/// Sends a message unless the client stopped reading.
+async fn sent(socket: &mut WebSocket, message: Message) -> bool {
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await,
+        Ok(Ok(()))
+    )
 }
 
 #[cfg(test)]

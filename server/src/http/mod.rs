@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod blobs;
 pub mod body;
+pub mod connections;
 pub mod error;
 pub mod feed_sockets;
 pub mod feed_ws;

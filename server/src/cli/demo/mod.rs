@@ -215,6 +215,7 @@ fn serve(data: &Path, listen: SocketAddr) -> ExitCode {
         data: data.to_owned(),
         listen,
         limits: Limits::default(),
+        connections: Default::default(),
         writer: WriterConfig::default(),
     };
     let runtime = match tokio::runtime::Runtime::new() {
