@@ -138,6 +138,8 @@ fn connection_cap(wanted: usize) -> usize {
             open_files = %now,
             "the open-file limit ({now}) allows at most {cap} connections of the {wanted} asked; raise it (ulimit -n, LimitNOFILE=) for more"
         );
+    } else if files.was == files.now {
+        tracing::info!("open-file limit {now}; at most {cap} connections");
     } else {
         tracing::info!("open-file limit {was} raised to {now}; at most {cap} connections");
     }
