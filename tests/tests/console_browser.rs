@@ -125,6 +125,72 @@ async fn text(client: &Client) -> String {
         .to_owned()
 }
 
+/// Twenty clicks through the navigation, then two steps back: pages left
+/// behind sit in the back-forward cache, and a live page's event stream
+/// must not keep holding one of the browser's 6 connections to the server
+/// (which froze every click from the sixth page on). Each page is in under
+/// a second, and a live page shown again has its stream open again.
+async fn twenty_pages(client: &Client) {
+    let tour = [
+        "coverage",
+        "today",
+        "callbacks",
+        "today",
+        "monthly",
+        "today",
+        "duty",
+        "today",
+    ];
+    for (n, page) in tour.iter().cycle().take(20).enumerate() {
+        let started = Instant::now();
+        client
+            .find(Locator::Id(&format!("nav-{page}")))
+            .await
+            .expect("a navigation link")
+            .click()
+            .await
+            .expect("click");
+        let path = if *page == "today" {
+            "/".to_owned()
+        } else {
+            format!("/{page}")
+        };
+        let loaded = format!(
+            "return location.pathname === {} && document.readyState === 'complete';",
+            json!(path)
+        );
+        until(client, &loaded, Duration::from_secs(5))
+            .await
+            .unwrap_or_else(|| panic!("page {n} ({page}) did not load within 5 s"));
+        let took = started.elapsed();
+        assert!(
+            took < Duration::from_secs(1),
+            "page {n} ({page}) took {took:?}"
+        );
+    }
+    for n in 0..2 {
+        let started = Instant::now();
+        client.back().await.expect("back");
+        until(
+            client,
+            "return document.readyState === 'complete';",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap_or_else(|| panic!("back {n} did not load within 5 s"));
+        let took = started.elapsed();
+        assert!(took < Duration::from_secs(1), "back {n} took {took:?}");
+    }
+    // Two steps back from Today is Today again: live, its stream open.
+    until(
+        client,
+        "return location.pathname === '/' && document.body.dataset.connected === '1';",
+        Duration::from_secs(5),
+    )
+    .await
+    .expect("the page shown again has its stream open");
+}
+
 fn new_sheet(phone: &Phone, problem: &str) -> RepairSheet {
     let now = Utc::now();
     let intake = Intake {
@@ -305,6 +371,9 @@ async fn browse() {
         "the page was not reloaded"
     );
     shot(&client, &shots, "today-live").await;
+
+    step("twenty pages in a row");
+    twenty_pages(&client).await;
 
     step("conflict");
     // Two desks correct the resident's phone at once: a conflict.

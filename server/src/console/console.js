@@ -2,7 +2,11 @@
 // to /events (server-sent events: the server announces every stored change
 // to the user's estates) and fetches the page again, replacing only the
 // part inside #live, so a record a device just synced shows without a
-// reload. Nothing else runs; forms work without it.
+// reload. The stream is closed when the page is hidden (navigated away
+// from, or kept in the back-forward cache) and opened again when it is
+// shown: a browser allows only 6 connections to one host, and streams held
+// by cached pages would otherwise fill them and freeze every click. Nothing
+// else runs; forms work without it.
 (function () {
   "use strict";
   var body = document.body;
@@ -53,13 +57,40 @@
       });
   }
 
-  var source = new EventSource("/events");
-  source.addEventListener("open", function () {
-    body.dataset.connected = "1";
-  });
-  source.addEventListener("feed", function (event) {
-    body.dataset.feed = event.data;
+  var source = null;
+
+  function connect() {
+    if (source) {
+      return;
+    }
+    source = new EventSource("/events");
+    source.addEventListener("open", function () {
+      body.dataset.connected = "1";
+    });
+    source.addEventListener("feed", function (event) {
+      body.dataset.feed = event.data;
+      clearTimeout(timer);
+      timer = setTimeout(refresh, 50);
+    });
+  }
+
+  function disconnect() {
     clearTimeout(timer);
-    timer = setTimeout(refresh, 50);
+    if (source) {
+      source.close();
+      source = null;
+    }
+    body.dataset.connected = "0";
+  }
+
+  window.addEventListener("pagehide", disconnect);
+  window.addEventListener("pageshow", function (event) {
+    connect();
+    // A page restored from the back-forward cache missed what happened
+    // while it was hidden.
+    if (event.persisted) {
+      refresh();
+    }
   });
+  connect();
 })();
