@@ -27,6 +27,11 @@ pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         })
 }
 
+/// Parses an amount in yuan (`45`, `45.00`) into fen.
+pub fn parse_money(text: &str) -> Result<i64, String> {
+    stairwell_core::rules::money::parse_yuan(text).map_err(|err| err.to_string())
+}
+
 /// Parses a duty date, `YYYY-MM-DD`.
 pub fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")

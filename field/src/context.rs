@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use stairwell_core::kinds::AnyRecord;
 use stairwell_core::protocol::EstateInfo;
 use stairwell_core::record::{Editor, RecordError, RecordId};
@@ -36,6 +37,12 @@ impl Me {
             at: now(),
             estates: identity.estates,
         })
+    }
+
+    /// The time zone of one of the enrollment's estates (UTC for an estate
+    /// it does not know), in which the lines people read give times.
+    pub fn zone(&self, estate: &str) -> Tz {
+        zone_of(&self.estates, estate)
     }
 
     /// The estate to act on: the one asked for, which must be one of the
@@ -85,13 +92,23 @@ pub fn act(
 ) -> Result<(), FieldError> {
     let me = Me::of(store)?;
     store.update(id, |record| verb(record, &me))?;
-    done(store, id, me.at)
+    done(store, id, &me)
 }
 
 /// Prints a record's new state after a verb: `<kind> <id>: <state>...`.
-pub fn done(store: &Store, id: RecordId, now: DateTime<Utc>) -> Result<(), FieldError> {
+pub fn done(store: &Store, id: RecordId, me: &Me) -> Result<(), FieldError> {
     let entry = store.get_entry(id)?.ok_or(FieldError::NotFound(id))?;
-    output::print(&output::state_line(&entry, now))
+    let zone = me.zone(&entry.estate);
+    output::print(&output::state_line(&entry, me.at, zone))
+}
+
+/// The zone of `estate` among `estates`; UTC when it is not one of them.
+pub fn zone_of(estates: &[EstateInfo], estate: &str) -> Tz {
+    estates
+        .iter()
+        .find(|known| known.id == estate)
+        .and_then(|known| known.time_zone.parse().ok())
+        .unwrap_or(Tz::UTC)
 }
 
 /// Stores a record created on this device and prints its id alone.

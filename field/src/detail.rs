@@ -13,7 +13,9 @@ use stairwell_core::kinds::patrol_round::{CheckpointVisits, PatrolRoundView};
 use stairwell_core::kinds::repair_sheet::RepairSheetView;
 use stairwell_core::kinds::route_template::{Checkpoint, RouteTemplateView};
 
-use super::output::time;
+use chrono_tz::Tz;
+
+use super::output::local_time;
 
 /// The stored (snake_case) name of a value of the core's vocabulary.
 fn name<T: Serialize>(value: &T) -> String {
@@ -58,12 +60,10 @@ fn words(parts: &[&str]) -> String {
 }
 
 fn cents(amount: i64) -> String {
-    let sign = if amount < 0 { "-" } else { "" };
-    let amount = amount.unsigned_abs();
-    format!("{sign}{}.{:02}", amount / 100, amount % 100)
+    format!("¥{}", stairwell_core::rules::money::format_yuan(amount))
 }
 
-pub fn repair(view: &RepairSheetView) -> Vec<String> {
+pub fn repair(view: &RepairSheetView, tz: Tz) -> Vec<String> {
     let intake = &view.intake;
     let mut lines = vec![
         format!(
@@ -81,10 +81,10 @@ pub fn repair(view: &RepairSheetView) -> Vec<String> {
                 "off the price list"
             }
         ),
-        format!("reported at {}", time(view.reported_at)),
+        format!("reported at {}", local_time(view.reported_at, tz)),
     ];
     if let Some(appointment) = intake.appointment {
-        lines.push(format!("appointment: {}", time(appointment)));
+        lines.push(format!("appointment: {}", local_time(appointment, tz)));
     }
     if let Some(source) = &view.source {
         lines.push(format!(
@@ -189,7 +189,7 @@ fn checkpoint(checkpoint: &Checkpoint) -> String {
     )
 }
 
-pub fn patrol(view: &PatrolRoundView) -> Vec<String> {
+pub fn patrol(view: &PatrolRoundView, tz: Tz) -> Vec<String> {
     let mut lines = vec![
         format!(
             "route: {} v{} ({})",
@@ -198,7 +198,7 @@ pub fn patrol(view: &PatrolRoundView) -> Vec<String> {
         format!(
             "officer: {}, started {}",
             view.officer,
-            time(view.started_at)
+            local_time(view.started_at, tz)
         ),
         "checkpoints:".to_owned(),
     ];
@@ -252,7 +252,7 @@ fn repairs<T: std::fmt::Display>(ids: &[T]) -> String {
     format!("(repair sheets: {})", ids.join(", "))
 }
 
-pub fn route(view: &RouteTemplateView) -> Vec<String> {
+pub fn route(view: &RouteTemplateView, _tz: Tz) -> Vec<String> {
     let mut lines = vec![format!("route: {} v{}", view.name, view.version)];
     lines.extend(
         view.checkpoints
@@ -262,7 +262,7 @@ pub fn route(view: &RouteTemplateView) -> Vec<String> {
     lines
 }
 
-pub fn checklist(view: &ChecklistView) -> Vec<String> {
+pub fn checklist(view: &ChecklistView, _tz: Tz) -> Vec<String> {
     let mut lines = vec![
         format!(
             "{} ({}) v{}",
@@ -312,7 +312,7 @@ pub fn checklist(view: &ChecklistView) -> Vec<String> {
     lines
 }
 
-pub fn checklist_template(view: &ChecklistTemplateView) -> Vec<String> {
+pub fn checklist_template(view: &ChecklistTemplateView, _tz: Tz) -> Vec<String> {
     let mut lines = vec![format!(
         "template: {} ({}) v{}",
         view.name,
@@ -327,7 +327,7 @@ pub fn checklist_template(view: &ChecklistTemplateView) -> Vec<String> {
     lines
 }
 
-pub fn complaint(view: &ComplaintView) -> Vec<String> {
+pub fn complaint(view: &ComplaintView, tz: Tz) -> Vec<String> {
     let intake = &view.intake;
     let clears = &view.clears;
     let mut lines = vec![
@@ -345,17 +345,17 @@ pub fn complaint(view: &ComplaintView) -> Vec<String> {
         format!("heard: {}", clears.heard),
         format!("asked: {}", clears.asked),
         format!("recorded: {}", clears.recorded),
-        format!("received at {}", time(view.received_at)),
+        format!("received at {}", local_time(view.received_at, tz)),
     ];
     if let Some(head) = &clears.reported_to {
         lines.push(format!("reported to {head}"));
     }
-    lines.extend(complaint_work(view));
+    lines.extend(complaint_work(view, tz));
     lines.extend(callbacks(&view.callbacks));
     lines
 }
 
-fn complaint_work(view: &ComplaintView) -> Vec<String> {
+fn complaint_work(view: &ComplaintView, tz: Tz) -> Vec<String> {
     let mut lines = Vec::new();
     for dispatch in &view.dispatches {
         let person = dispatch.person.as_deref().unwrap_or("-");
@@ -384,7 +384,7 @@ fn complaint_work(view: &ComplaintView) -> Vec<String> {
     for handling in &view.handlings {
         lines.push(format!(
             "handled {}: {}",
-            time(handling.handled_at),
+            local_time(handling.handled_at, tz),
             handling.action
         ));
     }
@@ -404,12 +404,12 @@ fn complaint_work(view: &ComplaintView) -> Vec<String> {
     lines
 }
 
-pub fn duty(view: &DutyLogView) -> Vec<String> {
+pub fn duty(view: &DutyLogView, tz: Tz) -> Vec<String> {
     let mut lines = vec![
-        format!("duty day from {}", time(view.day_start)),
+        format!("duty day from {}", local_time(view.day_start, tz)),
         "entries:".to_owned(),
     ];
-    lines.extend(view.entries.iter().map(entry));
+    lines.extend(view.entries.iter().map(|logged| entry(logged, tz)));
     for open in &view.open_follow_ups {
         let important = if open.important { " (important)" } else { "" };
         lines.push(format!(
@@ -423,7 +423,7 @@ pub fn duty(view: &DutyLogView) -> Vec<String> {
             "handover {} -> {} at {}",
             handover.outgoing,
             handover.incoming,
-            time(record.handed_over_at)
+            local_time(record.handed_over_at, tz)
         ));
     }
     if let Some(sign_off) = &view.sign_off {
@@ -435,7 +435,7 @@ pub fn duty(view: &DutyLogView) -> Vec<String> {
     lines
 }
 
-fn entry(entry: &LogEntry) -> String {
+fn entry(entry: &LogEntry, tz: Tz) -> String {
     let mut flags = vec![name(&entry.category)];
     if entry.important {
         flags.push("important".into());
@@ -446,7 +446,7 @@ fn entry(entry: &LogEntry) -> String {
     let mut line = format!(
         "  {} {} {} [{}] {}",
         entry.id,
-        time(entry.at),
+        local_time(entry.at, tz),
         entry.user,
         flags.join(", "),
         entry.text

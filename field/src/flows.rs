@@ -159,7 +159,7 @@ fn a_repair_sheet_goes_from_report_to_callback() {
         "--quantity",
         "1",
         "--unit-price",
-        "4500",
+        "45.00",
     ]);
     device.ok(&[
         "repair",

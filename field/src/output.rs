@@ -9,6 +9,7 @@
 use std::io::Write;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono_tz::Tz;
 use serde::Serialize;
 use stairwell_core::kinds::IndexEntry;
 use stairwell_core::protocol::{Identity, Refused};
@@ -48,6 +49,21 @@ pub fn time(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
+/// A time in the estate's zone, for the lines people read (JSON keeps
+/// UTC): `2024-05-01T09:30:00+08:00`.
+pub fn local_time(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
+}
+
+/// An RFC 3339 UTC time of the JSON output, for a line people read.
+fn relocal(utc: &str, tz: Tz) -> String {
+    DateTime::parse_from_rfc3339(utc).map_or_else(
+        |_| utc.to_owned(),
+        |at| local_time(at.with_timezone(&Utc), tz),
+    )
+}
+
 /// How long until `due`, or how late it is: "in 14 min", "2 h 5 min late".
 pub fn time_left(due: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let left = due - now;
@@ -70,10 +86,14 @@ fn span(delta: TimeDelta) -> String {
 }
 
 /// The deadline part of a line: "due T (in 14 min: rule text)".
-fn due_text(entry: &IndexEntry, now: DateTime<Utc>) -> Option<String> {
+fn due_text(entry: &IndexEntry, now: DateTime<Utc>, tz: Tz) -> Option<String> {
     let due = entry.due?;
     let rule = entry.due_rule.as_deref().map(rule_text).unwrap_or_default();
-    Some(format!("due {} ({}{rule})", time(due), time_left(due, now)))
+    Some(format!(
+        "due {} ({}{rule})",
+        local_time(due, tz),
+        time_left(due, now)
+    ))
 }
 
 fn rule_text(code: &str) -> String {
@@ -81,10 +101,11 @@ fn rule_text(code: &str) -> String {
     format!(": {text}")
 }
 
-/// The line printed after a verb: `<kind> <id>: <state>[, due ...]`.
-pub fn state_line(entry: &IndexEntry, now: DateTime<Utc>) -> String {
+/// The line printed after a verb: `<kind> <id>: <state>[, due ...]`, its
+/// time in the estate's zone `tz`.
+pub fn state_line(entry: &IndexEntry, now: DateTime<Utc>, tz: Tz) -> String {
     let mut line = format!("{} {}: {}", entry.kind, entry.id, entry.state);
-    if let Some(due) = due_text(entry, now) {
+    if let Some(due) = due_text(entry, now, tz) {
         line.push_str(", ");
         line.push_str(&due);
     }
@@ -460,12 +481,21 @@ pub struct ShowOut {
 impl ShowOut {
     /// The human text: header, state and deadline, the kind's own lines,
     /// the timeline and the conflicts.
-    pub fn text(&self, entry: &IndexEntry, details: &[String], now: DateTime<Utc>) -> String {
+    /// Times are in the estate's zone `tz`.
+    pub fn text(
+        &self,
+        entry: &IndexEntry,
+        details: &[String],
+        now: DateTime<Utc>,
+        tz: Tz,
+    ) -> String {
         let mut lines = vec![
             format!("{} {}", self.kind, self.id),
             format!(
                 "estate {}, created {} by {}",
-                self.header.estate, self.header.created_at, self.header.created_by
+                self.header.estate,
+                relocal(&self.header.created_at, tz),
+                self.header.created_by
             ),
             format!(
                 "state: {}{}",
@@ -473,7 +503,7 @@ impl ShowOut {
                 open_text(self.entry.open && self.entry.state != "open")
             ),
         ];
-        if let Some(due) = due_text(entry, now) {
+        if let Some(due) = due_text(entry, now, tz) {
             lines.push(due);
         }
         if self.pending_sync {
@@ -487,7 +517,7 @@ impl ShowOut {
         }
         lines.extend(details.iter().cloned());
         lines.push("timeline:".to_owned());
-        lines.extend(self.timeline.iter().map(timeline_line));
+        lines.extend(self.timeline.iter().map(|event| timeline_line(event, tz)));
         let corrections: Vec<&FieldWriteOut> = self
             .field_history
             .iter()
@@ -495,7 +525,11 @@ impl ShowOut {
             .collect();
         if !corrections.is_empty() {
             lines.push("corrections:".to_owned());
-            lines.extend(corrections.into_iter().map(correction_line));
+            lines.extend(
+                corrections
+                    .into_iter()
+                    .map(|write| correction_line(write, tz)),
+            );
         }
         if !self.conflicts.is_empty() {
             lines.push("conflicts (resolve with --field F --pick N):".to_owned());
@@ -509,11 +543,11 @@ fn open_text(open: bool) -> &'static str {
     if open { " (open)" } else { "" }
 }
 
-fn correction_line(write: &FieldWriteOut) -> String {
+fn correction_line(write: &FieldWriteOut, tz: Tz) -> String {
     let was: Vec<String> = write.previous.iter().map(ToString::to_string).collect();
     format!(
         "  {} {} {} -> {} by {} ({}){}",
-        write.at,
+        relocal(&write.at, tz),
         write.field,
         was.join(" | "),
         write.value,
@@ -527,10 +561,14 @@ fn correction_line(write: &FieldWriteOut) -> String {
     )
 }
 
-fn timeline_line(entry: &TimelineOut) -> String {
+fn timeline_line(entry: &TimelineOut, tz: Tz) -> String {
     let mut line = format!(
         "  {} {} by {} ({}) [{}]",
-        entry.at, entry.kind, entry.user, entry.device, entry.event
+        relocal(&entry.at, tz),
+        entry.kind,
+        entry.user,
+        entry.device,
+        entry.event
     );
     if let Some(reason) = &entry.superseded {
         line.push_str(&format!(" SUPERSEDED: {reason}"));

@@ -4,6 +4,7 @@
 //! documents they need, as the app's detail screens do.
 
 use chrono::Utc;
+use chrono_tz::Tz;
 use clap::Args;
 use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, IndexEntry};
@@ -87,7 +88,8 @@ pub fn show(store: &Store, args: &ShowArgs) -> Result<(), FieldError> {
     if args.json {
         output::print_json(&shown)
     } else {
-        output::print(&shown.text(&entry, &details, now))
+        let zone = estate_zone(store, &entry.estate)?;
+        output::print(&shown.text(&entry, &details, now, zone))
     }
 }
 
@@ -100,7 +102,7 @@ pub fn show_out(
     let record = context::load(store, id)?;
     let entry = store.get_entry(id)?.ok_or(FieldError::NotFound(id))?;
     let doc = record.doc();
-    let shown = shown(&record)?;
+    let shown = shown(&record, estate_zone(store, &entry.estate)?)?;
     let out = ShowOut {
         id: id.to_string(),
         kind: doc.kind().as_str().to_owned(),
@@ -127,15 +129,23 @@ fn refusal_of(store: &Store, id: RecordId) -> Result<Option<RefusalOut>, FieldEr
         .map(|(id, code, message)| RefusalOut::new(id, &code, &message)))
 }
 
-/// Folds the record's view and splits off its timeline.
-fn shown(record: &AnyRecord) -> Result<Shown, FieldError> {
+/// The zone the enrollment gives `estate` (UTC before enrollment).
+fn estate_zone(store: &Store, estate: &str) -> Result<Tz, FieldError> {
+    Ok(store.enrollment()?.map_or(Tz::UTC, |enrollment| {
+        context::zone_of(&enrollment.identity.estates, estate)
+    }))
+}
+
+/// Folds the record's view and splits off its timeline; the kind's lines
+/// give times in `tz`.
+fn shown(record: &AnyRecord, tz: Tz) -> Result<Shown, FieldError> {
     macro_rules! split {
         ($view:expr, $details:path) => {{
             let view = $view;
             Shown {
                 view: without_history(serde_json::to_value(&view)?),
                 timeline: view.timeline.clone(),
-                details: $details(&view),
+                details: $details(&view, tz),
             }
         }};
     }
@@ -223,7 +233,7 @@ pub fn resolve(store: &mut Store, args: &ResolveArgs) -> Result<(), FieldError> 
     store.update(args.id, |record| {
         doc_mut(record).resolve_conflict(&me.editor, me.at, &args.field, args.pick)
     })?;
-    context::done(store, args.id, me.at)
+    context::done(store, args.id, &me)
 }
 
 /// The document of a record of any kind, to edit.

@@ -13,7 +13,7 @@ use stairwell_core::store::Store;
 use super::FieldError;
 use super::args::{
     CallbackArgs, IntakeArgs, MaterialArg, PhotoArgs, SatisfactionArg, SignatureArgs, UrgencyArg,
-    parse_time,
+    parse_money, parse_time,
 };
 use super::context::{self, Me};
 
@@ -32,8 +32,8 @@ pub enum RepairCommand {
         id: RecordId,
         #[command(flatten)]
         feasibility: Feasibility,
-        /// The fee in cents; required for a feasible job.
-        #[arg(long)]
+        /// The fee in yuan (`120` or `120.00`); required for a feasible job.
+        #[arg(long, value_parser = parse_money)]
         fee: Option<i64>,
         #[arg(long, default_value = "")]
         note: String,
@@ -65,8 +65,8 @@ pub enum RepairCommand {
         description: String,
         #[arg(long)]
         quantity: u32,
-        /// The unit price in cents.
-        #[arg(long)]
+        /// The unit price in yuan (`45` or `45.00`).
+        #[arg(long, value_parser = parse_money)]
         unit_price: i64,
         /// The price does not come from the estate's price list.
         #[arg(long)]

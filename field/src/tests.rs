@@ -280,10 +280,10 @@ fn help_request_kinds_name_their_subkind() {
 
 #[test]
 fn quote_takes_exactly_one_of_feasible_and_infeasible() {
-    parsed(&["repair", "quote", ID, "--feasible", "--fee", "5000"]);
+    parsed(&["repair", "quote", ID, "--feasible", "--fee", "50.00"]);
     parsed(&["repair", "quote", ID, "--infeasible"]);
     usage_error(&["repair", "quote", ID, "--feasible", "--infeasible"]);
-    usage_error(&["repair", "quote", ID, "--fee", "5000"]);
+    usage_error(&["repair", "quote", ID, "--fee", "50.00"]);
 }
 
 #[test]
@@ -563,8 +563,18 @@ fn conflicts_text_says_how_to_resolve() {
 fn show_text_has_the_timeline_and_the_kind_lines() {
     let (store, id) = store_with_conflict();
     let (shown, entry, details) = records::show_out(&store, id).expect("show");
-    let text = shown.text(&entry, &details, utc("2024-05-01T01:03:00Z"));
+    let text = shown.text(
+        &entry,
+        &details,
+        utc("2024-05-01T01:03:00Z"),
+        chrono_tz::Asia::Shanghai,
+    );
     assert!(text.starts_with(&format!("repair_sheet {id}")), "{text}");
+    // Times people read are in the estate's zone, with its offset.
+    assert!(
+        text.contains("+08:00") && !text.contains("Z dispatched"),
+        "{text}"
+    );
     assert!(text.contains("resident: Chen Jie, unit 3-1201"), "{text}");
     assert!(text.contains("technician: tech7"), "{text}");
     assert!(text.contains("timeline:"), "{text}");
@@ -617,6 +627,10 @@ fn show_works_for_every_kind_built_in_a_store() {
         store.insert(record.doc()).expect("insert");
         let (shown, entry, details) = records::show_out(&store, id).expect("show");
         assert!(shown.view.is_object());
-        assert!(!shown.text(&entry, &details, at).is_empty());
+        assert!(
+            !shown
+                .text(&entry, &details, at, chrono_tz::Tz::UTC)
+                .is_empty()
+        );
     }
 }

@@ -19,6 +19,7 @@ pub mod coverage;
 pub mod deadline;
 pub mod duty_day;
 pub mod local_time;
+pub mod money;
 pub mod patrol;
 pub mod rates;
 pub mod renovation;
