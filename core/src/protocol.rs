@@ -36,6 +36,18 @@ pub struct Identity {
     /// The device id every event made with this token must carry.
     pub device: String,
     pub estates: Vec<EstateInfo>,
+    /// The largest blob the server accepts, so a phone refuses a bigger
+    /// photo when it is attached rather than at every upload. Absent from
+    /// older servers: [`DEFAULT_MAX_BLOB_BYTES`] is assumed.
+    #[serde(default = "default_max_blob_bytes")]
+    pub max_blob_bytes: u64,
+}
+
+/// The server's default limit on one blob's size (`--max-blob-bytes`).
+pub const DEFAULT_MAX_BLOB_BYTES: u64 = 20 * 1024 * 1024;
+
+fn default_max_blob_bytes() -> u64 {
+    DEFAULT_MAX_BLOB_BYTES
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

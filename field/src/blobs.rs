@@ -44,6 +44,12 @@ pub struct FetchArgs {
     pub out: PathBuf,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct DropArgs {
+    /// The blob's SHA-256 (64 hex digits), as `blobs` lists it.
+    pub hash: BlobHash,
+}
+
 /// One blob, as `blobs --json` prints it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlobOut {
@@ -60,6 +66,12 @@ pub struct BlobOut {
 pub fn attach(store: &mut Store, args: &AttachArgs) -> Result<(), FieldError> {
     let hash = store.add_blob_file(&args.file)?;
     output::print(hash.as_str())
+}
+
+/// Drops a pending blob and says so.
+pub fn drop(store: &mut Store, args: &DropArgs) -> Result<(), FieldError> {
+    store.drop_blob(&args.hash)?;
+    output::print(&format!("dropped {}", args.hash))
 }
 
 /// The blobs the device holds, pending first; or those of one record.

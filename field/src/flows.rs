@@ -55,6 +55,7 @@ impl Device {
                     name: "Riverside".into(),
                     time_zone: "Asia/Shanghai".into(),
                 }],
+                max_blob_bytes: stairwell_core::protocol::DEFAULT_MAX_BLOB_BYTES,
             },
         };
         self.store().enroll(&enrollment).expect("enroll");

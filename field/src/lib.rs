@@ -95,6 +95,9 @@ enum FieldCommand {
     Blobs(blobs::BlobsArgs),
     /// Write a blob to a file, downloading it if this device lacks it.
     Fetch(blobs::FetchArgs),
+    /// Drop a blob still waiting for upload (one the server refused); a
+    /// record naming it then shows it as missing.
+    DropBlob(blobs::DropArgs),
 }
 
 /// Runs one field command against its store.
@@ -122,5 +125,6 @@ pub fn run(args: FieldArgs) -> Result<(), FieldError> {
         FieldCommand::Attach(args) => blobs::attach(store, &args),
         FieldCommand::Blobs(args) => blobs::list(store, &args),
         FieldCommand::Fetch(args) => blobs::fetch(store, &args),
+        FieldCommand::DropBlob(args) => blobs::drop(store, &args),
     }
 }

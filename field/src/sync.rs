@@ -48,9 +48,11 @@ pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
         TransportError::Refused { status, message } => FieldError::input(format!(
             "the server refused the enrollment ({status}): {message}"
         )),
+        TransportError::BadServerUrl(reason) => FieldError::input(reason),
         other => FieldError::Sync(other),
     })?;
-    let shown = IdentityOut::new(args.server.trim_end_matches('/'), &identity);
+    let server = http::server_url(&args.server).unwrap_or_else(|_| args.server.clone());
+    let shown = IdentityOut::new(&server, &identity);
     if args.json {
         output::print_json(&shown)
     } else {

@@ -172,10 +172,18 @@ impl From<StoreError> for StairwellError {
                 field: "blob".into(),
                 reason: error.to_string(),
             },
-            StoreError::BlobFile { .. } => StairwellError::InvalidInput {
-                field: "file".into(),
-                reason: error.to_string(),
-            },
+            StoreError::BlobFile { .. } | StoreError::BlobTooLarge { .. } => {
+                StairwellError::InvalidInput {
+                    field: "file".into(),
+                    reason: error.to_string(),
+                }
+            }
+            StoreError::BlobNotAttached(_) | StoreError::BlobNotDroppable { .. } => {
+                StairwellError::InvalidInput {
+                    field: "blob".into(),
+                    reason: error.to_string(),
+                }
+            }
             StoreError::Stale(_)
             | StoreError::Corrupt(_)
             | StoreError::Sqlite(_)
@@ -208,6 +216,10 @@ impl From<TransportError> for StairwellError {
             TransportError::Cancelled => StairwellError::Cancelled,
             TransportError::NotFound(reason) => StairwellError::Server {
                 status: 404,
+                reason,
+            },
+            TransportError::BadServerUrl(reason) => StairwellError::InvalidInput {
+                field: "server".to_owned(),
                 reason,
             },
         }

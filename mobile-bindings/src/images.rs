@@ -36,6 +36,18 @@ impl FieldStore {
         Ok(self.lock()?.add_blob_file(&path)?.to_string())
     }
 
+    /// Drops an image still waiting for upload (one the server refused):
+    /// its bytes go, and a record naming it shows it as missing.
+    pub fn drop_image(&self, sha256: String) -> Result<()> {
+        let hash = sha256
+            .parse()
+            .map_err(|err| crate::error::StairwellError::InvalidInput {
+                field: "sha256".into(),
+                reason: format!("{err}"),
+            })?;
+        Ok(self.lock()?.drop_blob(&hash)?)
+    }
+
     /// Every image on the phone, those still to upload first.
     pub fn images(&self) -> Result<Vec<StoredImage>> {
         let infos = self.lock()?.blobs()?;

@@ -79,6 +79,7 @@ impl Phone {
                         name: "Estate One".into(),
                         time_zone: "Asia/Shanghai".into(),
                     }],
+                    max_blob_bytes: 1024 * 1024,
                 },
             })
             .expect("enroll");

@@ -2,29 +2,68 @@
 //! --store FILE ...` run as a process, its output read as text or JSON.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 use crate::api::World;
 use crate::server::binary;
 
-/// Runs `stairwell field --store STORE ARGS…`, which must succeed; its
-/// standard output, trimmed.
-pub fn field(store: &Path, args: &[&str]) -> String {
-    let out = Command::new(binary())
+fn run(store: &Path, args: &[&str]) -> Output {
+    Command::new(binary())
         .arg("field")
         .arg("--store")
         .arg(store)
         .args(args)
         .output()
-        .expect("run stairwell field");
+        .expect("run stairwell field")
+}
+
+/// Runs `stairwell field --store STORE ARGS…`, which must succeed; its
+/// standard output, trimmed.
+pub fn field(store: &Path, args: &[&str]) -> String {
+    let out = run(store, args);
     assert!(
         out.status.success(),
         "field {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Runs a field command that must fail with exit code 1; its error line.
+pub fn field_error(store: &Path, args: &[&str]) -> String {
+    let out = run(store, args);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "field {args:?} should fail: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).trim().to_owned()
+}
+
+/// A front desk opens an urgent in-unit repair of `problem`; its id.
+pub fn open_sheet(store: &Path, problem: &str) -> String {
+    field(
+        store,
+        &[
+            "repair",
+            "open",
+            "--resident",
+            "Chen Jie",
+            "--unit",
+            "3-1201",
+            "--phone",
+            "13800000000",
+            "--problem",
+            problem,
+            "--location",
+            "in-unit",
+            "--urgency",
+            "urgent",
+        ],
+    )
 }
 
 /// A command's JSON output.

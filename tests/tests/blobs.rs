@@ -8,14 +8,14 @@ use std::path::Path;
 use chrono::Utc;
 use stairwell_core::kinds::BlobHash;
 use stairwell_core::protocol::{self, CONTENT_TYPE, ErrorBody, ErrorCode, PROTOCOL_VERSION};
-use stairwell_core::store::{BlobStatus, Store, blob_hash};
+use stairwell_core::store::{BlobStatus, Store, StoreError, blob_hash};
 use stairwell_core::sync::blobs::{
     BLOB_LENGTH_HEADER, BLOB_OFFSET_HEADER, BLOBS_MISSING_PATH, CHUNK_BYTES, MissingRequest,
     MissingResponse, UploadStatus,
 };
 use stairwell_core::sync::http::{self, TransportError};
 use stairwell_tests::api::{Device, World, open_sheet, world};
-use stairwell_tests::field_cli::field;
+use stairwell_tests::field_cli::{field, field_error, open_sheet as open_sheet_by_cli};
 
 const CHUNK: u64 = CHUNK_BYTES as u64;
 
@@ -377,8 +377,13 @@ fn a_blob_over_the_limit_is_refused_and_stays_pending_while_its_record_syncs() {
     assert!(error(&body).message.contains("100000"));
     assert!(blob_files(&w.data).is_empty());
 
-    // On a phone: a sheet with the big photo and a small one.
+    // On a phone enrolled before the server lowered its limit (a phone
+    // that knows the limit refuses the photo when it is attached): a sheet
+    // with the big photo and a small one.
     let mut desk = enrolled(&w, &w.desk);
+    let mut enrollment = desk.enrollment().expect("read").expect("enrolled");
+    enrollment.identity.max_blob_bytes = 20 * 1024 * 1024;
+    desk.enroll(&enrollment).expect("an older enrollment");
     let big_hash = desk.add_blob(&big).expect("add");
     let small = desk.add_blob(&photo(5_000, 6)).expect("add");
     let sheet = open_sheet(&w.desk, "e1");
@@ -454,38 +459,42 @@ fn a_device_of_another_estate_gets_404_until_it_proves_it_holds_the_bytes() {
 }
 
 #[test]
-fn a_record_syncs_while_its_photo_is_pending_and_the_photo_follows() {
+fn a_photo_attached_after_its_record_synced_follows_and_reaches_another_phone() {
     let w = world(&[]);
     let mut desk = enrolled(&w, &w.desk);
     let bytes = photo(300_000, 8);
-    let hash = blob_hash(&bytes);
     let sheet = open_sheet(&w.desk, "e1");
     let id = sheet.id();
     desk.insert(sheet.doc()).expect("insert");
-    // The photo is referenced before its bytes are in the store (the
-    // camera is still writing it).
+    let first = http::sync(&mut desk, &w.client().url, &w.desk.token, |_| true).expect("sync");
+    assert_eq!(first.sent, 1);
+    assert_eq!(first.blobs, Default::default());
+
+    // The photo is taken: its bytes are kept, then the step names them.
+    // (A step may not name bytes the phone does not hold.)
+    let hash = desk.add_blob(&bytes).expect("add");
+    let unheld = blob_hash(b"not on this phone");
+    let refused = desk.update(id, |record| {
+        record
+            .repair_sheet()?
+            .attach_photo(&w.desk.editor, Utc::now(), unheld.clone(), "leak")
+    });
+    assert!(
+        matches!(refused, Err(StoreError::BlobNotAttached(_))),
+        "{refused:?}"
+    );
     desk.update(id, |record| {
         record
             .repair_sheet()?
             .attach_photo(&w.desk.editor, Utc::now(), hash.clone(), "leak")
     })
     .expect("attach");
-    let first = http::sync(&mut desk, &w.client().url, &w.desk.token, |_| true).expect("sync");
-    assert_eq!(first.sent, 1);
-    assert_eq!(first.blobs, Default::default());
-    assert_eq!(
-        desk.record_blobs(id).expect("blobs"),
-        vec![(hash.clone(), BlobStatus::Missing)]
-    );
-
-    // The bytes arrive: pending until the next sync uploads them.
-    desk.add_blob(&bytes).expect("add");
     assert_eq!(
         desk.record_blobs(id).expect("blobs"),
         vec![(hash.clone(), BlobStatus::Local)]
     );
     let second = http::sync(&mut desk, &w.client().url, &w.desk.token, |_| true).expect("sync");
-    assert_eq!(second.sent, 0);
+    assert_eq!(second.sent, 1);
     assert_eq!(second.blobs.uploaded, 1);
     assert_eq!(second.blobs.bytes_sent, 300_000);
     assert_eq!(
@@ -688,4 +697,52 @@ fn an_upload_untouched_past_the_configured_time_is_abandoned() {
         202
     );
     assert_eq!(received(&w, &w.desk, &old_hash), Some(0));
+}
+
+#[test]
+fn the_field_command_line_refuses_what_would_never_upload_and_drops_what_was_refused() {
+    let w = world(&["--max-blob-bytes", "100000"]);
+    let dir = w.dir.path();
+    let phone = stairwell_tests::field_cli::enroll(&w, "desk", &w.desk.token);
+    let huge = dir.join("huge.jpg");
+    std::fs::write(&huge, photo(100_001, 1)).expect("write");
+    let refused = field_error(&phone, &["attach", huge.to_str().expect("path")]);
+    assert!(
+        refused.contains("100001 bytes") && refused.contains("at most 100000 bytes"),
+        "{refused}"
+    );
+    assert_eq!(field(&phone, &["blobs"]), "no blobs");
+
+    let id = open_sheet_by_cli(&phone, "tap");
+    // A photo must be one this phone holds.
+    let nowhere = blob_hash(b"a photo nobody attached");
+    let refused = field_error(
+        &phone,
+        &["repair", "photo", &id, "--blob", nowhere.as_str()],
+    );
+    assert!(
+        refused.contains("is not attached on this device"),
+        "{refused}"
+    );
+
+    // A pending blob can be dropped; the sheet then shows it as missing.
+    let small = dir.join("tap.jpg");
+    std::fs::write(&small, photo(5_000, 2)).expect("write");
+    let hash = field(&phone, &["attach", small.to_str().expect("path")]);
+    field(&phone, &["repair", "photo", &id, "--blob", &hash]);
+    assert_eq!(
+        field(&phone, &["drop-blob", &hash]),
+        format!("dropped {hash}")
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&field(&phone, &["blobs", "--record", &id, "--json"])).expect("json");
+    assert_eq!(listed[0]["status"], "missing");
+    let again = field_error(&phone, &["drop-blob", &hash]);
+    assert!(again.contains("does not hold it"), "{again}");
+
+    // One the server holds is not the phone's to drop.
+    let kept = field(&phone, &["attach", small.to_str().expect("path")]);
+    field(&phone, &["sync"]);
+    let refused = field_error(&phone, &["drop-blob", &kept]);
+    assert!(refused.contains("the server already holds it"), "{refused}");
 }

@@ -10,29 +10,7 @@
 use std::path::Path;
 
 use stairwell_tests::api::world;
-use stairwell_tests::field_cli::{enroll, field, json};
-
-fn open_sheet(store: &Path, problem: &str) -> String {
-    field(
-        store,
-        &[
-            "repair",
-            "open",
-            "--resident",
-            "Chen Jie",
-            "--unit",
-            "3-1201",
-            "--phone",
-            "13800000000",
-            "--problem",
-            problem,
-            "--location",
-            "in-unit",
-            "--urgency",
-            "urgent",
-        ],
-    )
-}
+use stairwell_tests::field_cli::{enroll, field, json, open_sheet};
 
 fn technician_on(store: &Path, id: &str) -> serde_json::Value {
     json(store, &["show", id, "--json"])["view"]["technician"].clone()

@@ -21,6 +21,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Store, StoreError, write_tx};
 use crate::kinds::BlobHash;
+use crate::protocol::DEFAULT_MAX_BLOB_BYTES;
 use crate::record::{RecordDoc, RecordId};
 
 /// Where a blob stands on this device.
@@ -107,7 +108,17 @@ impl Store {
     /// and returns its hash, to pass to a verb such as `attach_photo`. It is
     /// pending until an upload confirms the server has it. Adding the same
     /// bytes again changes nothing.
+    /// Bytes over the enrolled server's blob limit are refused.
     pub fn add_blob(&mut self, bytes: &[u8]) -> Result<BlobHash, StoreError> {
+        let limit = self
+            .enrollment()?
+            .map_or(DEFAULT_MAX_BLOB_BYTES, |enrollment| {
+                enrollment.identity.max_blob_bytes
+            });
+        let length = bytes.len() as u64;
+        if length > limit {
+            return Err(StoreError::BlobTooLarge { length, limit });
+        }
         let hash = blob_hash(bytes);
         let tx = write_tx(&mut self.conn)?;
         insert(&tx, &hash, bytes, false)?;
@@ -183,6 +194,25 @@ impl Store {
         let held = mark_uploaded(&tx, hash)?;
         tx.commit()?;
         Ok(held)
+    }
+
+    /// Drops a blob waiting for upload (one the server refused, say): its
+    /// bytes go, and a record that references it shows it as missing. A
+    /// blob the server already holds is not this device's to drop.
+    pub fn drop_blob(&mut self, hash: &BlobHash) -> Result<(), StoreError> {
+        let refuse = |why| StoreError::BlobNotDroppable {
+            hash: hash.to_string(),
+            why,
+        };
+        match self.blob_status(hash)? {
+            BlobStatus::Missing => return Err(refuse("this device does not hold it")),
+            BlobStatus::Uploaded => return Err(refuse("the server already holds it")),
+            BlobStatus::Local => {}
+        }
+        let tx = write_tx(&mut self.conn)?;
+        tx.execute("DELETE FROM blob_bytes WHERE hash = ?1", [hash.as_str()])?;
+        tx.execute("DELETE FROM blobs WHERE hash = ?1", [hash.as_str()])?;
+        Ok(tx.commit()?)
     }
 
     /// Keeps (or, with `None`, clears) why the server refused a blob. The
@@ -274,6 +304,27 @@ fn mark_uploaded(conn: &Connection, hash: &BlobHash) -> Result<bool, StoreError>
         .prepare_cached("UPDATE blobs SET uploaded = 1, last_error = NULL WHERE hash = ?1")?
         .execute([hash.as_str()])?;
     Ok(updated > 0)
+}
+
+/// Refuses a local edit that references a blob the device does not hold
+/// (and did not before the edit).
+pub(super) fn check_new_blobs_held(
+    conn: &Connection,
+    before: &[BlobHash],
+    after: &RecordDoc,
+) -> Result<(), StoreError> {
+    for hash in referenced_blobs(after) {
+        if before.contains(&hash) {
+            continue;
+        }
+        let held: bool = conn
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE hash = ?1)")?
+            .query_row([hash.as_str()], |row| row.get(0))?;
+        if !held {
+            return Err(StoreError::BlobNotAttached(hash.to_string()));
+        }
+    }
+    Ok(())
 }
 
 fn parse_hash(text: &str) -> Result<BlobHash, StoreError> {
@@ -416,25 +467,95 @@ mod tests {
     }
 
     #[test]
+    fn an_image_over_the_servers_limit_is_refused_when_added() {
+        use crate::protocol::{EstateInfo, Identity};
+        use crate::store::Enrollment;
+        let mut store = Store::open_in_memory().expect("open");
+        store
+            .enroll(&Enrollment {
+                server_url: "http://127.0.0.1:9".into(),
+                token: "t".into(),
+                identity: Identity {
+                    user: "lin.desk".into(),
+                    name: "Lin".into(),
+                    role: Role::FrontDesk,
+                    device: "desk-pc".into(),
+                    estates: vec![EstateInfo {
+                        id: "e1".into(),
+                        name: "East".into(),
+                        time_zone: "Asia/Shanghai".into(),
+                    }],
+                    max_blob_bytes: 10,
+                },
+            })
+            .expect("enroll");
+        assert!(store.add_blob(b"ten bytes!").is_ok());
+        let refused = store.add_blob(b"eleven bytes");
+        assert!(matches!(
+            refused,
+            Err(StoreError::BlobTooLarge {
+                length: 12,
+                limit: 10
+            })
+        ));
+    }
+
+    #[test]
+    fn only_a_blob_waiting_for_upload_can_be_dropped() {
+        let mut store = Store::open_in_memory().expect("open");
+        let pending = store.add_blob(b"refused photo").expect("add");
+        let uploaded = store.add_blob(b"uploaded photo").expect("add");
+        store.mark_blob_uploaded(&uploaded).expect("mark");
+        store.drop_blob(&pending).expect("drop");
+        assert_eq!(
+            store.blob_status(&pending).expect("status"),
+            BlobStatus::Missing
+        );
+        assert!(store.pending_blobs().expect("pending").is_empty());
+        assert!(matches!(
+            store.drop_blob(&pending),
+            Err(StoreError::BlobNotDroppable { .. })
+        ));
+        assert!(matches!(
+            store.drop_blob(&uploaded),
+            Err(StoreError::BlobNotDroppable { .. })
+        ));
+    }
+
+    #[test]
     fn a_record_lists_its_blobs_with_their_status() {
         let mut store = Store::open_in_memory().expect("open");
-        let sheet = sheet();
+        // The sheet arrives naming a photo another phone took.
+        let elsewhere = blob_hash(b"taken on another phone");
+        let mut sheet = sheet();
+        sheet
+            .attach_photo(&desk(), at(1), elsewhere.clone(), "")
+            .expect("attach elsewhere");
         let id = sheet.id();
         store.insert(sheet.doc()).expect("insert");
-        assert!(store.record_blobs(id).expect("blobs").is_empty());
+        assert_eq!(
+            store.record_blobs(id).expect("blobs"),
+            vec![(elsewhere.clone(), BlobStatus::Missing)]
+        );
 
         let photo = store.add_blob(b"photo of the leak").expect("add");
-        let elsewhere = blob_hash(b"taken on another phone");
         let uploaded = store.add_blob(b"older photo").expect("add");
         store.mark_blob_uploaded(&uploaded).expect("mark");
         store
             .update(id, |record| {
                 let sheet = record.repair_sheet()?;
                 sheet.attach_photo(&desk(), at(2), photo.clone(), "leak")?;
-                sheet.attach_photo(&desk(), at(3), elsewhere.clone(), "")?;
                 sheet.attach_photo(&desk(), at(4), uploaded.clone(), "")
             })
             .expect("attach");
+        // A step on this phone may name only images it holds.
+        let unheld = blob_hash(b"never attached here");
+        let refused = store.update(id, |record| {
+            record
+                .repair_sheet()?
+                .attach_photo(&desk(), at(5), unheld.clone(), "")
+        });
+        assert!(matches!(refused, Err(StoreError::BlobNotAttached(_))));
         let mut expected = vec![
             (photo, BlobStatus::Local),
             (elsewhere, BlobStatus::Missing),

@@ -31,6 +31,20 @@ pub enum StoreError {
     /// Bytes offered as a blob do not hash to the name they came under.
     #[error("the bytes given for blob {expected} are not that blob (their SHA-256 is {found})")]
     BlobMismatch { expected: String, found: String },
+    /// A photo or signature over the server's blob limit: refused when it
+    /// is attached, not at every upload.
+    #[error(
+        "this image is {length} bytes; the server accepts at most {limit} bytes: take it again at a lower resolution"
+    )]
+    BlobTooLarge { length: u64, limit: u64 },
+    /// A step names a photo or signature this device does not hold.
+    #[error(
+        "blob {0} is not attached on this device: attach the image first and pass the hash it prints"
+    )]
+    BlobNotAttached(String),
+    /// Only a blob waiting for upload can be dropped.
+    #[error("blob {hash} cannot be dropped: {why}")]
+    BlobNotDroppable { hash: String, why: &'static str },
     /// A file to add as a blob could not be read.
     #[error("could not read {path}: {message}")]
     BlobFile { path: String, message: String },

@@ -47,8 +47,7 @@ pub const CHUNK_BYTES: usize = 256 * 1024;
 /// Most hashes one `missing` request may name.
 pub const MAX_MISSING_HASHES: usize = 1000;
 
-/// The server's default limit on one blob's size (`--max-blob-bytes`).
-pub const DEFAULT_MAX_BLOB_BYTES: u64 = 20 * 1024 * 1024;
+pub use crate::protocol::DEFAULT_MAX_BLOB_BYTES;
 
 /// A blob's path on the server.
 pub fn blob_path(hash: &BlobHash) -> String {

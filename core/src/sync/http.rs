@@ -31,12 +31,45 @@ pub enum TransportError {
     /// The server holds no such blob, or none this device may read.
     #[error("{0}")]
     NotFound(String),
+    /// The server address cannot be a base URL.
+    #[error("{0}")]
+    BadServerUrl(String),
+}
+
+/// A server address as people type it, as a base URL: `127.0.0.1:7878`
+/// and `stairwell.example.com` get `http://` (what a server without TLS
+/// speaks); `http://` and `https://` are kept; anything else (another
+/// scheme, a path, a query, spaces) is refused with what was expected.
+pub fn server_url(typed: &str) -> Result<String, TransportError> {
+    let trimmed = typed.trim();
+    let refuse = |why: &str| {
+        TransportError::BadServerUrl(format!(
+            "{typed:?} is not a server address such as http://192.168.1.20:7878 or 192.168.1.20:7878 ({why})"
+        ))
+    };
+    let (scheme, rest) = match trimmed.split_once("://") {
+        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
+        None => ("http".to_owned(), trimmed),
+    };
+    let rest = rest.trim_end_matches('/');
+    if scheme != "http" && scheme != "https" {
+        return Err(refuse("only http:// and https:// are spoken"));
+    }
+    if rest.is_empty() {
+        return Err(refuse("no host"));
+    }
+    if rest.contains(['/', '?', '#', ' ', '@']) {
+        return Err(refuse("give the host and port only, without a path"));
+    }
+    Ok(format!("{scheme}://{rest}"))
 }
 
 /// Asks the server who `token` speaks for and keeps the answer in the
 /// store, with the server's address and the token, for later syncs.
+/// `base_url` may be typed without its scheme (see [`server_url`]).
 pub fn enroll(store: &mut Store, base_url: &str, token: &str) -> Result<Identity, TransportError> {
-    let url = format!("{}{IDENTITY_PATH}", base_url.trim_end_matches('/'));
+    let base_url = server_url(base_url)?;
+    let url = format!("{base_url}{IDENTITY_PATH}");
     let mut response = agent()
         .get(&url)
         .header("Authorization", &format!("Bearer {token}"))
@@ -49,7 +82,7 @@ pub fn enroll(store: &mut Store, base_url: &str, token: &str) -> Result<Identity
     }
     let identity: Identity = decode(&bytes).map_err(SyncError::BadResponse)?;
     let enrollment = Enrollment {
-        server_url: base_url.trim_end_matches('/').to_owned(),
+        server_url: base_url,
         token: token.to_owned(),
         identity: identity.clone(),
     };
@@ -266,4 +299,34 @@ pub fn download_blob(
         .put_remote_blob(hash, &bytes)
         .map_err(SyncError::from)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_address_is_understood_without_its_scheme() {
+        let url = |typed: &str| server_url(typed).map_err(|err| err.to_string());
+        assert_eq!(url("127.0.0.1:7878"), Ok("http://127.0.0.1:7878".into()));
+        assert_eq!(
+            url(" http://127.0.0.1:7878/ "),
+            Ok("http://127.0.0.1:7878".into())
+        );
+        assert_eq!(
+            url("HTTPS://sync.example.com"),
+            Ok("https://sync.example.com".into())
+        );
+        for bad in [
+            "",
+            "ftp://host",
+            "http://",
+            "host:7878/v1/sync",
+            "a b",
+            "http://u@host",
+        ] {
+            let err = url(bad).expect_err(bad);
+            assert!(err.contains("is not a server address such as"), "{err}");
+        }
+    }
 }

@@ -17,7 +17,9 @@ use crate::store::{Storage, StorageError};
 
 pub async fn identity(State(state): State<Arc<AppState>>, Device(author): Device) -> Response {
     let storage = state.storage.clone();
-    let found = tokio::task::spawn_blocking(move || describe(&*storage, &author)).await;
+    let max_blob_bytes = state.limits.max_blob_bytes;
+    let found =
+        tokio::task::spawn_blocking(move || describe(&*storage, &author, max_blob_bytes)).await;
     match found {
         Ok(Ok(identity)) => cbor(StatusCode::OK, &identity),
         Ok(Err(err)) => ApiError::internal(err).into_response(),
@@ -25,7 +27,11 @@ pub async fn identity(State(state): State<Arc<AppState>>, Device(author): Device
     }
 }
 
-fn describe(storage: &dyn Storage, author: &Author) -> Result<Identity, StorageError> {
+fn describe(
+    storage: &dyn Storage,
+    author: &Author,
+    max_blob_bytes: u64,
+) -> Result<Identity, StorageError> {
     let mut estates = Vec::with_capacity(author.estates.len());
     for id in &author.estates {
         if let Some(estate) = storage.estate(id)? {
@@ -44,5 +50,6 @@ fn describe(storage: &dyn Storage, author: &Author) -> Result<Identity, StorageE
         role: author.role,
         device: author.device.clone(),
         estates,
+        max_blob_bytes,
     })
 }
