@@ -306,27 +306,6 @@ fn mark_uploaded(conn: &Connection, hash: &BlobHash) -> Result<bool, StoreError>
     Ok(updated > 0)
 }
 
-/// Refuses a local edit that references a blob the device does not hold
-/// (and did not before the edit).
-pub(super) fn check_new_blobs_held(
-    conn: &Connection,
-    before: &[BlobHash],
-    after: &RecordDoc,
-) -> Result<(), StoreError> {
-    for hash in referenced_blobs(after) {
-        if before.contains(&hash) {
-            continue;
-        }
-        let held: bool = conn
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM blobs WHERE hash = ?1)")?
-            .query_row([hash.as_str()], |row| row.get(0))?;
-        if !held {
-            return Err(StoreError::BlobNotAttached(hash.to_string()));
-        }
-    }
-    Ok(())
-}
-
 fn parse_hash(text: &str) -> Result<BlobHash, StoreError> {
     text.parse()
         .map_err(|_| StoreError::Corrupt(format!("a blob named {text:?}")))
@@ -548,14 +527,6 @@ mod tests {
                 sheet.attach_photo(&desk(), at(4), uploaded.clone(), "")
             })
             .expect("attach");
-        // A step on this phone may name only images it holds.
-        let unheld = blob_hash(b"never attached here");
-        let refused = store.update(id, |record| {
-            record
-                .repair_sheet()?
-                .attach_photo(&desk(), at(5), unheld.clone(), "")
-        });
-        assert!(matches!(refused, Err(StoreError::BlobNotAttached(_))));
         let mut expected = vec![
             (photo, BlobStatus::Local),
             (elsewhere, BlobStatus::Missing),

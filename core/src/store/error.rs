@@ -37,11 +37,6 @@ pub enum StoreError {
         "this image is {length} bytes; the server accepts at most {limit} bytes: take it again at a lower resolution"
     )]
     BlobTooLarge { length: u64, limit: u64 },
-    /// A step names a photo or signature this device does not hold.
-    #[error(
-        "blob {0} is not attached on this device: attach the image first and pass the hash it prints"
-    )]
-    BlobNotAttached(String),
     /// Only a blob waiting for upload can be dropped.
     #[error("blob {hash} cannot be dropped: {why}")]
     BlobNotDroppable { hash: String, why: &'static str },

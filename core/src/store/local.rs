@@ -7,7 +7,7 @@ use automerge::{ChangeHash, ReadDoc};
 use rusqlite::Connection;
 
 use super::documents::{self, NewSync, Stored, sorted_heads};
-use super::{Store, StoreError, blobs, index, sync, write_tx};
+use super::{Store, StoreError, index, sync, write_tx};
 use crate::kinds::AnyRecord;
 use crate::record::{RecordDoc, RecordError, RecordId};
 
@@ -90,9 +90,7 @@ impl Store {
         let tx = write_tx(&mut self.conn)?;
         let loaded = documents::load(&tx, id, &self.actor)?.ok_or(StoreError::NotFound(id))?;
         let mut record = AnyRecord::from_doc(loaded.doc)?;
-        let before = blobs::referenced_blobs(record.doc());
         let result = verb(&mut record)?;
-        blobs::check_new_blobs_held(&tx, &before, record.doc())?;
         write_local(&tx, &loaded.stored, &loaded.heads, &record)?;
         tx.commit()?;
         Ok(result)
