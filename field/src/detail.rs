@@ -9,7 +9,7 @@ use stairwell_core::kinds::checklist::ChecklistView;
 use stairwell_core::kinds::checklist_template::{ChecklistTemplateView, TemplateType};
 use stairwell_core::kinds::complaint::{Channel, ComplaintView, HelpKind};
 use stairwell_core::kinds::duty_log::{DutyLogView, LogEntry};
-use stairwell_core::kinds::patrol_round::{CheckpointVisits, PatrolRoundView};
+use stairwell_core::kinds::patrol_round::{CheckpointVisits, PatrolRoundView, RoundState};
 use stairwell_core::kinds::repair_sheet::RepairSheetView;
 use stairwell_core::kinds::route_template::{Checkpoint, RouteTemplateView};
 
@@ -232,6 +232,32 @@ pub fn patrol(view: &PatrolRoundView, tz: Tz) -> Vec<String> {
             .iter()
             .map(|note| format!("note by {}: {}", note.user, note.text)),
     );
+    lines
+}
+
+/// What an officer is told after a check-in or the finish (lines starting
+/// `warning: ` go to stderr).
+pub fn round_progress(view: &PatrolRoundView) -> Vec<String> {
+    let total = view.checkpoints.len();
+    let missed: Vec<String> = view.missed().into_iter().map(checkpoint).collect();
+    let mut lines = Vec::new();
+    if view.state == RoundState::Finished {
+        lines.push(match missed.len() {
+            0 => format!("every one of the {total} checkpoints visited"),
+            n => format!("missed {n} of {total} checkpoints: {}", missed.join("; ")),
+        });
+        return lines;
+    }
+    if view.check_ins.last().is_some_and(|visit| !visit.in_order) {
+        lines.push("warning: this check-in is out of the planned order".to_owned());
+    }
+    lines.push(match view.next_checkpoint() {
+        Some(next) => format!("next checkpoint: {}", checkpoint(next)),
+        None => format!("all {total} checkpoints visited: finish the round"),
+    });
+    if !missed.is_empty() {
+        lines.push(format!("skipped so far: {}", missed.join("; ")));
+    }
     lines
 }
 

@@ -17,6 +17,7 @@ use stairwell_core::store::Store;
 use super::FieldError;
 use super::args::{FindingArg, IntakeArgs, PhotoArgs, parse_checkpoint};
 use super::context::{self, Me};
+use super::detail;
 use super::output;
 
 #[derive(Debug, Clone, Subcommand)]
@@ -106,7 +107,8 @@ pub fn run(store: &mut Store, command: PatrolCommand) -> Result<(), FieldError> 
             };
             on_round(store, id, |round, me| {
                 round.check_in(&me.editor, me.at, &code, method)
-            })
+            })?;
+            progress(store, id)
         }
         C::Finding {
             id,
@@ -136,7 +138,10 @@ pub fn run(store: &mut Store, command: PatrolCommand) -> Result<(), FieldError> 
         C::Photo { id, photo } => on_round(store, id, |round, me| {
             round.attach_photo(&me.editor, me.at, photo.blob, &photo.caption)
         }),
-        C::Finish { id } => on_round(store, id, |round, me| round.finish(&me.editor, me.at)),
+        C::Finish { id } => {
+            on_round(store, id, |round, me| round.finish(&me.editor, me.at))?;
+            progress(store, id)
+        }
     }
 }
 
@@ -206,6 +211,21 @@ fn open_repair(
             .link_repair(&me.editor, me.at, &finding_id, sheet_id)
     })?;
     output::print(&sheet_id.to_string())
+}
+
+/// After a check-in or the finish, where the officer stands: the next
+/// checkpoint, those skipped, a warning for an out-of-order check-in, and
+/// on finishing the list of missed checkpoints.
+fn progress(store: &Store, id: RecordId) -> Result<(), FieldError> {
+    let mut round = context::load(store, id)?;
+    let view = round.patrol_round()?.view();
+    for line in detail::round_progress(&view) {
+        match line.strip_prefix("warning: ") {
+            Some(warning) => eprintln!("warning: {warning}"),
+            None => output::print(&line)?,
+        }
+    }
+    Ok(())
 }
 
 /// Runs a verb on a stored patrol round.

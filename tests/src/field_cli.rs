@@ -22,13 +22,19 @@ fn run(store: &Path, args: &[&str]) -> Output {
 /// Runs `stairwell field --store STORE ARGS…`, which must succeed; its
 /// standard output, trimmed.
 pub fn field(store: &Path, args: &[&str]) -> String {
+    field_told(store, args).0
+}
+
+/// [`field`], with what it told on standard error (warnings) beside.
+pub fn field_told(store: &Path, args: &[&str]) -> (String, String) {
     let out = run(store, args);
     assert!(
         out.status.success(),
         "field {args:?} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).trim().to_owned();
+    (text(&out.stdout), text(&out.stderr))
 }
 
 /// Runs a field command that must fail with exit code 1; its error line.

@@ -171,3 +171,55 @@ fn two_phones_walk_one_round_and_a_finding_reaches_the_front_desk() {
     assert_eq!(supervisor.patrol_round(round_id).view(), view_a);
     assert_eq!(supervisor.heads(sheet_id), desk.heads(sheet_id));
 }
+
+/// The officer's phone says where to go next, warns of an out-of-order
+/// check-in, and lists what was missed when the round is finished.
+#[test]
+fn the_field_command_line_tells_the_officer_the_next_checkpoint_and_the_missed() {
+    use stairwell_tests::field_cli::{enroll, field, field_told};
+    let w = stairwell_tests::api::world(&[]);
+    let supervisor = enroll(&w, "supervisor", &w.supervisor.token);
+    let route = field(
+        &supervisor,
+        &[
+            "route",
+            "define",
+            "--name",
+            "Night",
+            "--checkpoint",
+            "A:B1:1F:lobby",
+            "--checkpoint",
+            "B:B1:2F:corridor",
+            "--checkpoint",
+            "C:B1:3F:corridor",
+        ],
+    );
+    field(&supervisor, &["sync"]);
+    let officer = enroll(&w, "officer", &w.patrol.token);
+    field(&officer, &["sync"]);
+    let round = field(&officer, &["patrol", "start", "--route", &route]);
+
+    let (said, warned) = field_told(&officer, &["patrol", "checkin", &round, "--code", "A"]);
+    assert!(said.contains("next checkpoint: B (B1"), "{said}");
+    assert!(warned.is_empty(), "{warned}");
+
+    let (said, _) = field_told(&officer, &["patrol", "checkin", &round, "--code", "C"]);
+    assert!(said.contains("next checkpoint: B (B1"), "{said}");
+    assert!(said.contains("skipped so far: B (B1"), "{said}");
+
+    let (said, warned) = field_told(&officer, &["patrol", "checkin", &round, "--code", "B"]);
+    assert!(
+        warned.contains("warning: this check-in is out of the planned order"),
+        "{warned}"
+    );
+    assert!(
+        said.contains("all 3 checkpoints visited: finish the round"),
+        "{said}"
+    );
+
+    let second = field(&officer, &["patrol", "start", "--route", &route]);
+    field(&officer, &["patrol", "checkin", &second, "--code", "A"]);
+    let (said, _) = field_told(&officer, &["patrol", "finish", &second]);
+    assert!(said.contains("finished"), "{said}");
+    assert!(said.contains("missed 2 of 3 checkpoints: B (B1"), "{said}");
+}
