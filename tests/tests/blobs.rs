@@ -532,27 +532,7 @@ fn the_field_command_line_attaches_syncs_lists_and_fetches() {
         .trim()
         .to_owned();
     assert_eq!(hash, blob_hash(&bytes).as_str());
-    let id = field(
-        &phone,
-        &[
-            "repair",
-            "open",
-            "--resident",
-            "Chen Jie",
-            "--unit",
-            "3-1201",
-            "--phone",
-            "13800000000",
-            "--problem",
-            "kitchen tap leaking",
-            "--location",
-            "in-unit",
-            "--urgency",
-            "urgent",
-        ],
-    )
-    .trim()
-    .to_owned();
+    let id = open_sheet_by_cli(&phone, "kitchen tap leaking");
     field(&phone, &["repair", "photo", &id, "--blob", &hash]);
     let listed: serde_json::Value =
         serde_json::from_str(&field(&phone, &["blobs", "--json"])).expect("json");

@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use rustix::fs::Mode;
 use stairwell_tests::Server;
 use stairwell_tests::api::world;
-use stairwell_tests::field_cli::{enroll, field};
+use stairwell_tests::field_cli::{enroll, field, open_sheet};
 use stairwell_tests::server::binary;
 
 #[test]
@@ -26,25 +26,7 @@ fn secrets_are_the_owners_only_and_never_in_a_url() {
     let image = w.dir.path().join("leak.jpg");
     std::fs::write(&image, b"\xff\xd8\xff\xe0 a photo of the leak").expect("write");
     let hash = field(&phone, &["attach", image.to_str().expect("path")]);
-    let id = field(
-        &phone,
-        &[
-            "repair",
-            "open",
-            "--resident",
-            "Chen Jie",
-            "--unit",
-            "3-1201",
-            "--phone",
-            "13800000000",
-            "--problem",
-            "kitchen tap leaking",
-            "--location",
-            "in-unit",
-            "--urgency",
-            "urgent",
-        ],
-    );
+    let id = open_sheet(&phone, "kitchen tap leaking");
     field(&phone, &["repair", "photo", &id, "--blob", &hash]);
     field(&phone, &["sync"]);
     assert!(
