@@ -11,6 +11,7 @@ mod common;
 pub mod complaint;
 pub mod duty_log;
 mod index_entry;
+mod offers;
 pub mod patrol_round;
 pub mod repair_sheet;
 pub mod route_template;
@@ -20,3 +21,4 @@ pub use common::{
     BlobHash, Callback, CallbackMethod, CallbackRecord, Note, Photo, Satisfaction, Signature,
 };
 pub use index_entry::IndexEntry;
+pub use offers::offers;

@@ -2,11 +2,12 @@
 // to /events (server-sent events: the server announces every stored change
 // to the user's estates) and fetches the page again, replacing only the
 // part inside #live, so a record a device just synced shows without a
-// reload. The stream is closed when the page is hidden (navigated away
-// from, or kept in the back-forward cache) and opened again when it is
-// shown: a browser allows only 6 connections to one host, and streams held
-// by cached pages would otherwise fill them and freeze every click. Nothing
-// else runs; forms work without it.
+// reload; a form marked data-keep keeps what is typed in it. The stream is
+// closed when the page is hidden (navigated away from, or kept in the
+// back-forward cache) and opened again when it is shown: a browser allows
+// only 6 connections to one host, and streams held by cached pages would
+// otherwise fill them and freeze every click. Nothing else runs; forms work
+// without it.
 (function () {
   "use strict";
   var body = document.body;
@@ -40,7 +41,7 @@
           .getElementById("live");
         var live = document.getElementById("live");
         if (fresh && live) {
-          live.innerHTML = fresh.innerHTML;
+          replaceLive(live, fresh);
         }
         body.dataset.refreshes = String(Number(body.dataset.refreshes || "0") + 1);
         if (status) {
@@ -55,6 +56,24 @@
           refresh();
         }
       });
+  }
+
+  // Puts the fresh content in place, except that a form part marked
+  // data-keep that is still offered stays as it is: what someone is typing
+  // (or the image they chose) is not wiped by another device's sync. A
+  // part no longer offered goes with the rest.
+  function replaceLive(live, fresh) {
+    var kept = {};
+    live.querySelectorAll("[data-keep][id]").forEach(function (node) {
+      kept[node.id] = node;
+    });
+    var next = document.importNode(fresh, true);
+    next.querySelectorAll("[data-keep][id]").forEach(function (part) {
+      if (kept[part.id]) {
+        part.replaceWith(kept[part.id]);
+      }
+    });
+    live.replaceChildren.apply(live, Array.prototype.slice.call(next.childNodes));
   }
 
   var source = null;

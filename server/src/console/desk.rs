@@ -82,7 +82,7 @@ fn channel(code: &str) -> Option<Channel> {
 }
 
 /// A `datetime-local` value in the estate's zone; empty is `None`.
-fn local_time(text: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, PageError> {
+pub fn local_time(text: &str, tz: Tz) -> Result<Option<DateTime<Utc>>, PageError> {
     if text.is_empty() {
         return Ok(None);
     }

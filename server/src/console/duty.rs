@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -16,6 +17,7 @@ use stairwell_core::kinds::AnyRecord;
 use stairwell_core::kinds::duty_log::{DutyLog, DutyLogView};
 use stairwell_core::rules::duty_day::duty_day_of;
 
+use super::duty_desk;
 use super::html::{self, esc};
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;
@@ -36,6 +38,32 @@ pub async fn page(
 ) -> Response {
     match render(&state, &ctx, &query).await {
         Ok(body) => html::shell(&ctx, "duty", ctx.t("duty.title"), true, &body),
+        Err(err) => err.into_response(),
+    }
+}
+
+/// The duty page answering a refused form (400), the reason on top.
+pub async fn page_with_error(
+    state: &Arc<AppState>,
+    ctx: &Ctx,
+    estate: &str,
+    date: &str,
+    message: &str,
+) -> Response {
+    let query = DutyQuery {
+        estate: estate.to_owned(),
+        date: date.to_owned(),
+    };
+    match render(state, ctx, &query).await {
+        Ok(body) => {
+            let body = format!(
+                "<p class=\"error\" id=\"form-error\">{}</p>{body}",
+                esc(message)
+            );
+            let mut response = html::shell(ctx, "duty", ctx.t("duty.title"), true, &body);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
         Err(err) => err.into_response(),
     }
 }
@@ -75,11 +103,13 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
         esc(ctx.t("filter.apply")),
         e = html::url_encode(&estate.id),
     );
+    let forms = duty_desk::forms(ctx, &estate.id, date, log.as_ref());
     let Some(log) = log else {
         out.push_str(&format!(
             "<p class=\"muted\" id=\"duty-none\">{}</p>",
             esc(&ctx.lang.tf("duty.none", &[&date.to_string()]))
         ));
+        out.push_str(&forms);
         return Ok(out);
     };
     let view = log.view();
@@ -125,6 +155,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
             esc(ctx.t("duty.not_signed"))
         )),
     }
+    out.push_str(&forms);
     Ok(out)
 }
 

@@ -227,6 +227,50 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("dur.hours", "{0}小时", "{0} h"),
     ("dur.minutes", "{0}分钟", "{0} min"),
     ("action.dispatch", "派工", "Dispatch"),
+    ("action.title", "可办理", "Actions"),
+    ("action.quote", "报价", "Quote"),
+    ("action.feasibility", "是否可修", "Feasibility"),
+    (
+        "action.feasible",
+        "可修，按报价收费",
+        "Feasible, at the fee quoted",
+    ),
+    ("action.not_feasible", "无法维修", "Not feasible"),
+    ("action.fee_yuan", "费用（元）", "Fee (yuan)"),
+    ("action.confirm_return", "确认交回", "Confirm the return"),
+    (
+        "action.confirm_return_hint",
+        "维修工已交回维修单；确认后归档。",
+        "The technician handed the sheet back; confirm it to file it.",
+    ),
+    ("action.call_back", "记录回访", "Record a callback"),
+    (
+        "action.in_person_signature",
+        "上门回访须住户签名",
+        "A callback in person needs the resident's signature",
+    ),
+    ("action.signature_image", "签名图片", "Signature image"),
+    ("field.follow_up_by", "跟进期限", "Follow up by"),
+    (
+        "error.upload_too_big",
+        "上传的表单超过 {0} MiB。",
+        "The form with its images is over {0} MiB.",
+    ),
+    (
+        "error.not_an_image",
+        "上传的文件不是图片（PNG、JPEG、GIF 或 WebP）。",
+        "The file uploaded is not an image (PNG, JPEG, GIF or WebP).",
+    ),
+    (
+        "error.image_too_big",
+        "图片有 {0} 字节，服务器最多接受 {1} 字节。",
+        "The image is {0} bytes; the server accepts at most {1} bytes.",
+    ),
+    (
+        "error.upload_quota",
+        "待完成的上传已达上限，请稍后再试。",
+        "Too many unfinished uploads; try again later.",
+    ),
     ("record.id", "记录编号", "Record id"),
     ("record.created", "创建", "Created"),
     ("record.fields", "字段", "Fields"),
@@ -400,6 +444,34 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("duty.counted", "清点", "Counted"),
     ("duty.note", "备注", "Note"),
     ("duty.sign_off", "主管签阅", "Supervisor's sign-off"),
+    ("duty.append", "写入记录", "Write in the log"),
+    ("duty.needs_follow_up", "需要跟进", "Needs a follow-up"),
+    (
+        "duty.important_work",
+        "重要工作（未跟进完不得交班）",
+        "Important work (no handover until it is followed up)",
+    ),
+    ("duty.close", "完成跟进", "Close the follow-up"),
+    ("duty.hand_over", "交接班", "Hand over the desk"),
+    ("duty.outgoing", "交班人", "Outgoing officer"),
+    ("duty.incoming", "接班人", "Incoming officer"),
+    (
+        "duty.incoming_arrived",
+        "接班人到岗时间",
+        "Incoming officer arrived at",
+    ),
+    (
+        "duty.acknowledge",
+        "接班人已阅读并接手的跟进事项",
+        "Follow-ups the incoming officer read and takes on",
+    ),
+    ("duty.sign_off_action", "签阅值班记录", "Sign the duty log"),
+    ("duty.comment", "意见", "Comment"),
+    (
+        "duty.count_not_number",
+        "数量须为整数",
+        "A count must be a whole number",
+    ),
     ("duty.signed_by", "{0} 已签阅", "Signed by {0}"),
     ("duty.not_signed", "主管尚未签阅。", "Not signed off yet."),
     ("desk.repair_title", "新建维修单", "New repair sheet"),
@@ -885,12 +957,13 @@ mod tests {
     use super::*;
 
     /// The console's sources, scanned for the keys they use.
-    const SOURCES: [&str; 15] = [
+    const SOURCES: [&str; 18] = [
         include_str!("callbacks.rs"),
         include_str!("chart.rs"),
         include_str!("coverage.rs"),
         include_str!("desk.rs"),
         include_str!("duty.rs"),
+        include_str!("duty_desk.rs"),
         include_str!("events.rs"),
         include_str!("html.rs"),
         include_str!("login.rs"),
@@ -900,6 +973,8 @@ mod tests {
         include_str!("session.rs"),
         include_str!("today.rs"),
         include_str!("write.rs"),
+        include_str!("actions.rs"),
+        include_str!("images.rs"),
         include_str!("mod.rs"),
     ];
     const PREFIXES: [&str; 22] = [

@@ -14,6 +14,9 @@
 //! - [`today`], [`record`], [`coverage`], [`callbacks`], [`monthly`],
 //!   [`duty`], [`desk`]: the pages;
 //! - [`chart`]: server-side SVG bar charts;
+//! - [`actions`], [`duty_desk`]: the steps a desk takes on a record page
+//!   and in the duty log, offered where the role and state allow them;
+//!   [`images`]: the signature images those forms upload;
 //! - [`write`](mod@write): the console's own changes (front desk verbs, conflict
 //!   resolutions) go to the single writer exactly like a device push, so
 //!   they are validated the same way, feed the read models and reach
@@ -27,13 +30,16 @@
 //! Every page is scoped to the signed-in user's estates: a record of
 //! another estate answers 404 as if it did not exist.
 
+pub mod actions;
 pub mod callbacks;
 pub mod chart;
 pub mod coverage;
 pub mod desk;
 pub mod duty;
+pub mod duty_desk;
 pub mod events;
 pub mod html;
+pub mod images;
 pub mod login;
 pub mod messages;
 pub mod monthly;
@@ -67,11 +73,19 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/records/{id}/resolve", post(record::resolve))
         .route("/records/{id}/history.json", get(record::history_export))
         .route("/records/{id}/dispatch", post(desk::dispatch))
+        .route(
+            "/records/{id}/act",
+            post(actions::act).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
+        )
         .route("/coverage", get(coverage::page))
         .route("/callbacks", get(callbacks::page))
         .route("/monthly", get(monthly::page))
         .route("/monthly/{table}/export.csv", get(monthly::export))
         .route("/duty", get(duty::page))
+        .route(
+            "/duty/{step}",
+            post(duty_desk::submit).layer(DefaultBodyLimit::max(UPLOAD_FORM_LIMIT)),
+        )
         .route(
             "/desk/repair/new",
             get(desk::repair_form).post(desk::repair_submit),
@@ -88,3 +102,6 @@ pub fn routes() -> Router<Arc<AppState>> {
 
 /// The largest form body the console reads.
 pub const FORM_LIMIT: usize = 64 * 1024;
+/// The largest form that carries signature images (a phone's photo of a
+/// signed sheet is a few MiB).
+pub const UPLOAD_FORM_LIMIT: usize = 8 * 1024 * 1024;

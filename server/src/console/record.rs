@@ -25,7 +25,7 @@ use stairwell_core::sync::audit;
 use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, Posted, blocking};
-use super::{today, write};
+use super::{actions, images, today, write};
 use crate::http::state::AppState;
 
 /// The folded view of any record, as JSON.
@@ -111,6 +111,27 @@ pub async fn page(
     }
 }
 
+/// The record page answering a refused form (400), the reason on top.
+pub async fn page_with_error(
+    state: &Arc<AppState>,
+    ctx: &Ctx,
+    id: &str,
+    message: &str,
+) -> Response {
+    match render(state, ctx, id).await {
+        Ok((title, body)) => {
+            let body = format!(
+                "<p class=\"error\" id=\"form-error\">{}</p>{body}",
+                esc(message)
+            );
+            let mut response = html::shell(ctx, "record", &title, true, &body);
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            response
+        }
+        Err(err) => err.into_response(),
+    }
+}
+
 async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, String), PageError> {
     let loaded = write::load(state, ctx, id).await?;
     let record = &loaded.record;
@@ -182,6 +203,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
     if !dispatch.is_empty() {
         out.push_str(&format!("<p>{dispatch}</p>"));
     }
+    out.push_str(&actions::forms(ctx, record));
     if let AnyRecord::DutyLog(log) = record {
         let date = log.view().day_start.with_timezone(&tz).date_naive();
         out.push_str(&format!(
@@ -629,7 +651,7 @@ pub async fn blob(
     .await;
     match outcome {
         Ok(bytes) => {
-            let content_type = sniff(&bytes);
+            let content_type = images::sniff(&bytes);
             let mut response = (StatusCode::OK, bytes).into_response();
             let headers = response.headers_mut();
             headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -644,21 +666,6 @@ pub async fn blob(
             response
         }
         Err(err) => err.into_response(),
-    }
-}
-
-/// The image types phones send, by their first bytes.
-fn sniff(bytes: &[u8]) -> &'static str {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        "image/png"
-    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"GIF8") {
-        "image/gif"
-    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        "image/webp"
-    } else {
-        "application/octet-stream"
     }
 }
 
@@ -681,12 +688,5 @@ mod tests {
         assert_eq!(photo.label, "leak");
         assert!(!photo.signature);
         assert_eq!(found.iter().filter(|b| b.signature).count(), 1);
-    }
-
-    #[test]
-    fn images_are_recognised() {
-        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), "image/png");
-        assert_eq!(sniff(&[0xff, 0xd8, 0xff, 0xe0]), "image/jpeg");
-        assert_eq!(sniff(b"hello"), "application/octet-stream");
     }
 }

@@ -272,11 +272,15 @@ impl FromRequestParts<Arc<AppState>> for Ctx {
 
 /// A form POSTed by a signed-in user with the session's CSRF token. Any
 /// other POST is refused (401 without a session, 403 with a missing or
-/// wrong token) before the handler runs.
+/// wrong token) before the handler runs. A form that carries an image (a
+/// signature) is `multipart/form-data`; its files are in `files`.
 #[derive(Debug)]
 pub struct Posted {
     pub ctx: Ctx,
     pub form: HashMap<String, String>,
+    /// The files of a multipart form, by field name; an empty file input
+    /// is left out.
+    pub files: HashMap<String, Vec<u8>>,
 }
 
 impl Posted {
@@ -300,6 +304,11 @@ impl Posted {
     pub fn checked(&self, name: &str) -> bool {
         matches!(self.get(name), "on" | "1" | "true" | "yes")
     }
+
+    /// The bytes of a file field, if one was chosen.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files.get(name).map(Vec::as_slice)
+    }
 }
 
 impl FromRequest<Arc<AppState>> for Posted {
@@ -316,17 +325,66 @@ impl FromRequest<Arc<AppState>> for Posted {
                 return Err(refused);
             }
         };
+        let multipart = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("multipart/form-data"));
         let req = Request::from_parts(parts, body);
-        let Form(form) = Form::<HashMap<String, String>>::from_request(req, state)
-            .await
-            .map_err(|_| csrf_refused(&ctx))?;
+        let (form, files) = if multipart {
+            read_multipart(req, state, &ctx).await?
+        } else {
+            let Form(form) = Form::<HashMap<String, String>>::from_request(req, state)
+                .await
+                .map_err(|_| csrf_refused(&ctx))?;
+            (form, HashMap::new())
+        };
         let sent = form.get("csrf").map(String::as_str).unwrap_or("");
         if !same_secret(sent, &ctx.csrf) {
             tracing::warn!(user = %ctx.user.id, "console form refused: bad CSRF token");
             return Err(csrf_refused(&ctx));
         }
-        Ok(Posted { ctx, form })
+        Ok(Posted { ctx, form, files })
     }
+}
+
+type Fields = (HashMap<String, String>, HashMap<String, Vec<u8>>);
+
+/// The text fields and files of a multipart form. A body over the route's
+/// limit, or one that is not a well-formed multipart body, is a bad request.
+async fn read_multipart(
+    req: Request,
+    state: &Arc<AppState>,
+    ctx: &Ctx,
+) -> Result<Fields, Response> {
+    let too_big = || {
+        PageError::BadRequest(ctx.lang.tf(
+            "error.upload_too_big",
+            &[&(super::UPLOAD_FORM_LIMIT / 1024 / 1024).to_string()],
+        ))
+        .into_response()
+    };
+    let mut multipart = axum::extract::Multipart::from_request(req, state)
+        .await
+        .map_err(|_| csrf_refused(ctx))?;
+    let mut form = HashMap::new();
+    let mut files = HashMap::new();
+    while let Some(field) = multipart.next_field().await.map_err(|_| too_big())? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let is_file = field.file_name().is_some();
+        let bytes = field.bytes().await.map_err(|_| too_big())?;
+        if is_file {
+            if !bytes.is_empty() {
+                files.insert(name, bytes.to_vec());
+            }
+        } else {
+            let text = String::from_utf8(bytes.to_vec()).map_err(|_| {
+                PageError::BadRequest(ctx.t("error.bad_request").to_owned()).into_response()
+            })?;
+            form.insert(name, text);
+        }
+    }
+    Ok((form, files))
 }
 
 fn csrf_refused(ctx: &Ctx) -> Response {
