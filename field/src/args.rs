@@ -254,16 +254,19 @@ value_enum!(KindArg => RecordKind {
 /// `open-repair` commands of patrol rounds and checklists.
 #[derive(Debug, Clone, Args)]
 pub struct IntakeArgs {
-    /// The resident's name.
-    #[arg(long)]
+    /// The resident's name; a public-area fault may have none.
+    #[arg(long, default_value = "")]
     pub resident: String,
-    /// Unit or address; for a public-area fault, where it is.
-    #[arg(long)]
+    /// Unit or address; for a public-area fault, where it is (from a
+    /// finding or a checklist item: its place, when left out).
+    #[arg(long, default_value = "")]
     pub unit: String,
-    #[arg(long)]
+    /// The resident's phone; a public-area fault without a resident has none.
+    #[arg(long, default_value = "")]
     pub phone: String,
-    /// What is broken, in the resident's words.
-    #[arg(long)]
+    /// What is broken, in the resident's words (from a finding: its
+    /// description, when left out).
+    #[arg(long, default_value = "")]
     pub problem: String,
     #[arg(long, value_enum)]
     pub location: LocationArg,

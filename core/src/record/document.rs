@@ -642,12 +642,7 @@ where
     R: Rulebook,
     R::Event: Serialize + DeserializeOwned + PartialEq + Clone,
 {
-    for required in state.required_fields(events) {
-        if !fields.iter().any(|(name, _)| name == required) {
-            return Err(RecordError::invalid(required, "is required"));
-        }
-    }
-    fields
+    let admitted = fields
         .iter()
         .map(|(name, value)| {
             let (value, verb) = state.admit_field(step, name, value, events)?;
@@ -660,7 +655,27 @@ where
                 })
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>, RecordError>>()?;
+    // What must be written is asked of the state with the writes applied,
+    // as the server's judge asks it (a public-area sheet needs no resident).
+    let mut after = state.clone();
+    for (name, value) in &admitted {
+        after.apply_field(
+            name,
+            &FieldValue {
+                value: value.clone(),
+                user: step.editor.user.clone(),
+                device: step.editor.device.clone(),
+                at: step.at,
+            },
+        );
+    }
+    for required in after.required_fields(events) {
+        if !admitted.iter().any(|(name, _)| name == required) {
+            return Err(RecordError::invalid(required, "is required"));
+        }
+    }
+    Ok(admitted)
 }
 
 fn commit_options(message: &str, at: DateTime<Utc>) -> CommitOptions {

@@ -114,7 +114,9 @@ where
     fn apply_field(&mut self, name: &str, value: &FieldValue<serde_json::Value>);
 
     /// Fields that a change appending `events` must write (a new sheet's
-    /// intake): a step is refused if it leaves one out.
+    /// intake): a step is refused if it leaves one out. Asked of the state
+    /// with the change's field writes applied, so what is required may
+    /// depend on what is written (a public-area sheet needs no resident).
     fn required_fields(&self, _events: &[Self::Event]) -> &'static [&'static str] {
         &[]
     }

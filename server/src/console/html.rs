@@ -239,6 +239,16 @@ pub fn time_left(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> (String,
     }
 }
 
+/// The time left before `due`, or, past it, how late, marked as late.
+pub fn time_left_html(lang: Lang, due: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let (text, late) = time_left(lang, due, now);
+    if late {
+        format!("<span class=\"late-mark\">{}</span>", esc(&text))
+    } else {
+        esc(&text)
+    }
+}
+
 /// The sentence naming a rule, in the page's language.
 pub fn rule(lang: Lang, code: &str) -> String {
     let Some(rule) = RuleId::from_code(code) else {

@@ -45,6 +45,7 @@ pub mod messages;
 pub mod monthly;
 pub mod record;
 pub mod session;
+pub mod sheet;
 pub mod today;
 pub mod write;
 
@@ -70,6 +71,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/lang/{code}", get(login::switch_language))
         .route("/records/{id}", get(record::page))
         .route("/records/{id}/blobs/{hash}", get(record::blob))
+        .route("/records/{id}/blobs/{hash}/thumb", get(record::thumbnail))
         .route("/records/{id}/resolve", post(record::resolve))
         .route("/records/{id}/history.json", get(record::history_export))
         .route("/records/{id}/dispatch", post(desk::dispatch))

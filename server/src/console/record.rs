@@ -25,6 +25,7 @@ use stairwell_core::sync::audit;
 use super::html::{self, esc};
 use super::messages::Lang;
 use super::session::{Ctx, PageError, Posted, blocking};
+use super::sheet::Sheet;
 use super::{actions, images, today, write};
 use crate::http::state::AppState;
 
@@ -155,29 +156,20 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
         entry.title
     );
 
+    let id = header.id.to_string();
+    let sheet = Sheet::gather(state, ctx, &id, &header.estate, &view).await?;
     let mut out = String::new();
     // Summary.
     let estate_name = ctx
         .estate(&header.estate)
         .map_or(header.estate.clone(), |estate| estate.name.clone());
     let due = match (entry.due, entry.due_rule.as_deref()) {
-        (Some(due), Some(rule)) => {
-            let (left, late) = html::time_left(ctx.lang, due, ctx.now);
-            format!(
-                "{} ({}{}) — {}",
-                esc(&html::time(due, tz)),
-                esc(&left),
-                if late {
-                    format!(
-                        " <span class=\"late-mark\">{}</span>",
-                        esc(ctx.t("today.late"))
-                    )
-                } else {
-                    String::new()
-                },
-                esc(&html::rule(ctx.lang, rule))
-            )
-        }
+        (Some(due), Some(rule)) => format!(
+            "{} ({}) — {}",
+            esc(&html::time(due, tz)),
+            html::time_left_html(ctx.lang, due, ctx.now),
+            esc(&html::rule(ctx.lang, rule))
+        ),
         _ => "—".to_owned(),
     };
     out.push_str(&format!(
@@ -195,7 +187,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
         due,
         esc(ctx.t("record.created")),
         esc(&html::time(header.created_at, tz)),
-        esc(&header.created_by),
+        esc(&sheet.person(&header.created_by)),
     ));
     let mut by_estate = HashMap::new();
     by_estate.insert(header.estate.clone(), technicians);
@@ -203,7 +195,6 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
     if !dispatch.is_empty() {
         out.push_str(&format!("<p>{dispatch}</p>"));
     }
-    out.push_str(&actions::forms(ctx, record));
     if let AnyRecord::DutyLog(log) = record {
         let date = log.view().day_start.with_timezone(&tz).date_naive();
         out.push_str(&format!(
@@ -213,13 +204,17 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
         ));
     }
 
-    out.push_str(&conflicts_html(ctx, doc, tz));
-    out.push_str(&format!("<h2>{}</h2>", esc(ctx.t("record.fields"))));
-    out.push_str(&fields_html(ctx.lang, &view, tz));
-    out.push_str(&blobs_html(ctx, &header.id.to_string(), &view));
-    out.push_str(&timeline_html(ctx, doc, &view, tz));
-    out.push_str(&field_history_html(ctx, doc, tz));
-    out.push_str(&history_html(ctx, doc, tz));
+    out.push_str(&conflicts_html(ctx, &sheet, doc));
+    out.push_str(&sheet.render(header.kind, &view));
+    out.push_str(&actions::forms(ctx, record));
+    out.push_str(&timeline_html(ctx, &sheet, doc, &view));
+    // For an auditor: every write, folded away until asked for.
+    out.push_str(&format!(
+        "<details id=\"audit\"><summary>{}</summary>{}{}</details>",
+        esc(ctx.t("record.audit")),
+        field_history_html(ctx, &sheet, doc),
+        history_html(ctx, &sheet, doc)
+    ));
     out.push_str(&format!(
         "<p><a id=\"export-history\" href=\"/records/{}/history.json\">{}</a></p>",
         header.id,
@@ -228,7 +223,8 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
     Ok((title, out))
 }
 
-fn conflicts_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+fn conflicts_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
+    let tz = sheet.tz;
     let conflicts = doc.conflicts();
     let mut out = format!(
         "<h2 id=\"conflicts-title\">{}</h2>",
@@ -274,7 +270,7 @@ fn conflicts_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{button}</td></tr>",
                 esc(&field_label(ctx.lang, &conflict.field)),
                 esc(&plain(&value.value, ctx.lang, tz)),
-                esc(&value.user),
+                esc(&sheet.person(&value.user)),
                 esc(&value.device),
                 esc(&html::time_exact(value.at, tz)),
             ));
@@ -317,91 +313,8 @@ fn plain(value: &Value, lang: Lang, tz: Tz) -> String {
     }
 }
 
-/// View keys shown elsewhere on the page, or not for people.
-const SKIPPED: [&str; 3] = ["timeline", "conflicts", "state"];
-
-fn fields_html(lang: Lang, view: &Value, tz: Tz) -> String {
-    let Value::Object(map) = view else {
-        return String::new();
-    };
-    let mut out = String::from("<dl class=\"fields\" id=\"fields\">");
-    for (key, value) in map {
-        if SKIPPED.contains(&key.as_str()) || value.is_null() {
-            continue;
-        }
-        match value {
-            Value::Object(inner) => {
-                for (sub, sub_value) in inner {
-                    if sub_value.is_null() {
-                        continue;
-                    }
-                    out.push_str(&format!(
-                        "<dt>{}</dt><dd data-field=\"{}\">{}</dd>",
-                        esc(&field_label(lang, sub)),
-                        esc(sub),
-                        esc(&plain(sub_value, lang, tz))
-                    ));
-                }
-            }
-            Value::Array(items) if items.is_empty() => {}
-            Value::Array(items) => {
-                let list: String = items
-                    .iter()
-                    .map(|item| format!("<li>{}</li>", esc(&plain(item, lang, tz))))
-                    .collect();
-                out.push_str(&format!(
-                    "<dt>{}</dt><dd data-field=\"{}\"><ul>{list}</ul></dd>",
-                    esc(&field_label(lang, key)),
-                    esc(key)
-                ));
-            }
-            other => out.push_str(&format!(
-                "<dt>{}</dt><dd data-field=\"{}\">{}</dd>",
-                esc(&field_label(lang, key)),
-                esc(key),
-                esc(&plain(other, lang, tz))
-            )),
-        }
-    }
-    out.push_str("</dl>");
-    out
-}
-
-fn blobs_html(ctx: &Ctx, id: &str, view: &Value) -> String {
-    let blobs = blobs_of(view);
-    let mut out = format!("<h2>{}</h2>", esc(ctx.t("record.photos")));
-    if blobs.is_empty() {
-        out.push_str(&format!(
-            "<p class=\"muted\">{}</p>",
-            esc(ctx.t("record.no_photos"))
-        ));
-        return out;
-    }
-    out.push_str("<ul id=\"blobs\">");
-    for blob in blobs {
-        let kind = if blob.signature {
-            ctx.t("record.signature")
-        } else {
-            ctx.t("record.photo")
-        };
-        out.push_str(&format!(
-            "<li>{} <a href=\"/records/{id}/blobs/{hash}\" class=\"blob\">{label}</a> \
-             <code class=\"muted\">{short}</code></li>",
-            esc(kind),
-            hash = blob.hash,
-            label = esc(if blob.label.is_empty() {
-                kind
-            } else {
-                &blob.label
-            }),
-            short = &blob.hash[..12],
-        ));
-    }
-    out.push_str("</ul>");
-    out
-}
-
-fn timeline_html(ctx: &Ctx, doc: &RecordDoc, view: &Value, tz: Tz) -> String {
+fn timeline_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc, view: &Value) -> String {
+    let tz = sheet.tz;
     let superseded: HashMap<String, String> = view
         .get("timeline")
         .and_then(Value::as_array)
@@ -444,7 +357,7 @@ fn timeline_html(ctx: &Ctx, doc: &RecordDoc, view: &Value, tz: Tz) -> String {
                 || ctx.t("record.not_received").to_owned(),
                 |at| { html::time_exact(at, tz) }
             )),
-            esc(&event.user),
+            esc(&sheet.person(&event.user)),
             esc(&event.device),
         ));
     }
@@ -459,7 +372,8 @@ fn event_name(lang: Lang, kind: &str) -> String {
 
 /// Each field's writes, field by field: the value, what it replaced, who,
 /// from which device and when, and whether it resolved a conflict.
-fn field_history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+fn field_history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
+    let tz = sheet.tz;
     let mut writes = audit::field_history(doc);
     // Field by field, each in history order (the sort is stable).
     writes.sort_by(|a, b| a.field.cmp(&b.field));
@@ -499,7 +413,7 @@ fn field_history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
             esc(&field_label(ctx.lang, &write.field)),
             esc(&plain(&write.value, ctx.lang, tz)),
             esc(&replaced),
-            esc(&write.user),
+            esc(&sheet.person(&write.user)),
             esc(&write.device),
             esc(&html::time_exact(write.at, tz)),
         ));
@@ -519,7 +433,8 @@ fn change_text(write: &audit::FieldWrite) -> String {
 }
 
 /// Every event and every field write, oldest first.
-fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
+fn history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
+    let tz = sheet.tz;
     // (time, order, row) so equal times keep a stable order.
     let mut rows: BTreeMap<(DateTime<Utc>, usize), String> = BTreeMap::new();
     for (index, event) in doc.raw_events().iter().enumerate() {
@@ -536,7 +451,7 @@ fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
                 esc(&event
                     .received_at
                     .map_or_else(String::new, |at| html::time_exact(at, tz))),
-                esc(&event.user),
+                esc(&sheet.person(&event.user)),
                 esc(&event.device),
                 esc(&event_name(ctx.lang, &event.kind)),
                 esc(&data),
@@ -550,7 +465,7 @@ fn history_html(ctx: &Ctx, doc: &RecordDoc, tz: Tz) -> String {
             format!(
                 "<tr><td>{}</td><td></td><td>{}</td><td>{}</td><td>{} <code>{}</code></td></tr>",
                 esc(&html::time_exact(write.at, tz)),
-                esc(&write.user),
+                esc(&sheet.person(&write.user)),
                 esc(&write.device),
                 esc(&ctx
                     .lang
@@ -624,6 +539,49 @@ pub async fn resolve(
     }
 }
 
+/// The bytes of blob `hash` if the record is one the user may see and it
+/// names that blob.
+async fn named_blob(
+    state: &Arc<AppState>,
+    ctx: &Ctx,
+    id: &str,
+    hash: &str,
+) -> Result<(String, Vec<u8>), PageError> {
+    let loaded = write::load(state, ctx, id).await?;
+    let hash = hash.to_ascii_lowercase();
+    if !blobs_of(&view_json(&loaded.record))
+        .iter()
+        .any(|blob| blob.hash == hash)
+    {
+        return Err(PageError::NotFound);
+    }
+    let blob_hash: BlobHash = hash.parse().map_err(|_| PageError::NotFound)?;
+    let author = ctx.author();
+    let bytes = blocking(state, move |storage| {
+        Ok(storage.read_blob(&author, &blob_hash)?)
+    })
+    .await?
+    .ok_or(PageError::NotFound)?;
+    Ok((hash, bytes))
+}
+
+/// An image answer: its type, never sniffed again by the browser, cached
+/// by the browser for a day (a blob never changes).
+fn image_response(bytes: Vec<u8>, content_type: &'static str) -> Response {
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=86400, immutable"),
+    );
+    response
+}
+
 /// `GET /records/{id}/blobs/{hash}`: a photo or signature of a record the
 /// user may see, and only one the record names.
 pub async fn blob(
@@ -631,40 +589,43 @@ pub async fn blob(
     ctx: Ctx,
     Path((id, hash)): Path<(String, String)>,
 ) -> Response {
-    let outcome = async {
-        let loaded = write::load(&state, &ctx, &id).await?;
-        let hash = hash.to_ascii_lowercase();
-        if !blobs_of(&view_json(&loaded.record))
-            .iter()
-            .any(|blob| blob.hash == hash)
-        {
-            return Err(PageError::NotFound);
+    match named_blob(&state, &ctx, &id, &hash).await {
+        Ok((_, bytes)) => {
+            let content_type = images::sniff(&bytes);
+            image_response(bytes, content_type)
         }
-        let blob_hash: BlobHash = hash.parse().map_err(|_| PageError::NotFound)?;
-        let author = ctx.author();
-        blocking(&state, move |storage| {
-            Ok(storage.read_blob(&author, &blob_hash)?)
-        })
-        .await?
-        .ok_or(PageError::NotFound)
+        Err(err) => err.into_response(),
+    }
+}
+
+/// At most this many thumbnails are made at once; the others wait.
+static THUMBNAILING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// `GET /records/{id}/blobs/{hash}/thumb`: the image's thumbnail, made on
+/// first use and cached ([`images::make_thumbnail`]); 404 for what is not
+/// an image.
+pub async fn thumbnail(
+    State(state): State<Arc<AppState>>,
+    ctx: Ctx,
+    Path((id, hash)): Path<(String, String)>,
+) -> Response {
+    let outcome = async {
+        let (hash, bytes) = named_blob(&state, &ctx, &id, &hash).await?;
+        if let Some(cached) = images::cached_thumbnail(&hash) {
+            return Ok(cached);
+        }
+        let _slot = THUMBNAILING.acquire().await.map_err(PageError::internal)?;
+        tokio::task::spawn_blocking(move || images::make_thumbnail(&hash, &bytes))
+            .await
+            .map_err(PageError::internal)?
+            .map_err(|err| {
+                tracing::info!(error = %err, "no thumbnail");
+                PageError::NotFound
+            })
     }
     .await;
     match outcome {
-        Ok(bytes) => {
-            let content_type = images::sniff(&bytes);
-            let mut response = (StatusCode::OK, bytes).into_response();
-            let headers = response.headers_mut();
-            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("private, max-age=3600"),
-            );
-            response
-        }
+        Ok(thumbnail) => image_response(thumbnail.bytes.to_vec(), thumbnail.content_type),
         Err(err) => err.into_response(),
     }
 }

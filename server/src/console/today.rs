@@ -236,8 +236,12 @@ fn row_html(
     let tz = ctx.tz(&entry.estate);
     let (due, left, late) = match entry.due {
         Some(due) => {
-            let (left, late) = html::time_left(ctx.lang, due, ctx.now);
-            (html::time(due, tz), left, late)
+            let late = due < ctx.now;
+            (
+                html::time(due, tz),
+                html::time_left_html(ctx.lang, due, ctx.now),
+                late,
+            )
         }
         None => ("—".to_owned(), String::new(), false),
     };
@@ -266,23 +270,15 @@ fn row_html(
     } else {
         String::new()
     };
-    let late_mark = if late {
-        format!(
-            " <span class=\"late-mark\">{}</span>",
-            esc(ctx.t("today.late"))
-        )
-    } else {
-        String::new()
-    };
     format!(
-        "<tr class=\"{class}\" data-id=\"{id}\"><td>{due}</td><td>{left}{late_mark}</td>\
+        "<tr class=\"{class}\" data-id=\"{id}\"><td>{due}</td><td>{left}</td>\
          <td>{rule}</td><td>{kind}{urgency}</td>\
          <td><a href=\"/records/{id}\">{title}</a>{conflicts}</td><td>{location}</td>\
          <td>{state}</td><td>{assignee}</td>{action}</tr>",
         class = if late { "late" } else { "" },
         id = entry.id,
         due = esc(&due),
-        left = esc(&left),
+        left = left,
         rule = esc(&rule),
         kind = esc(&html::vocab(ctx.lang, entry.kind.as_str())),
         title = esc(&entry.title),

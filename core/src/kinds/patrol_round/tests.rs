@@ -320,6 +320,39 @@ fn a_repair_opened_from_a_finding_is_linked_both_ways() {
 }
 
 #[test]
+fn a_public_area_repair_from_a_finding_needs_no_resident_and_keeps_its_photos() {
+    let mut round = started();
+    let id = round
+        .add_finding(&officer(), at(12), report())
+        .expect("finding");
+    let bare = Intake {
+        resident_name: String::new(),
+        unit: String::new(),
+        phone: String::new(),
+        problem: String::new(),
+        ..intake()
+    };
+    let sheet = open_repair_from_finding(&mut round, &officer(), at(15), &id, bare).expect("open");
+    let view = sheet.view();
+    assert_eq!(view.intake.resident_name, "");
+    assert_eq!(view.intake.phone, "");
+    assert_eq!(
+        view.intake.unit, "B2, B1, car park B1",
+        "the finding's place"
+    );
+    assert_eq!(view.intake.problem, "走廊灯不亮 / corridor lamp dark");
+    assert_eq!(view.photos.len(), 1, "the finding's photo is on the sheet");
+    assert_eq!(view.photos[0].blob, hash("ab"));
+    // A fault in a unit still needs its resident.
+    let in_unit = Intake {
+        resident_name: String::new(),
+        location: RepairLocation::InUnit,
+        ..intake()
+    };
+    assert!(open_repair_from_finding(&mut round, &officer(), at(16), &id, in_unit).is_err());
+}
+
+#[test]
 fn open_repair_from_a_missing_finding_changes_nothing() {
     let mut round = started();
     let before = round.doc().heads();

@@ -41,12 +41,26 @@ pub enum Amendment {
 }
 
 impl Intake {
-    /// Checks and normalises every field.
+    /// Checks and normalises every field. A fault in a unit needs the
+    /// resident and their phone; one in a public area (a corridor lamp a
+    /// patrol found) may have no resident, and then has no phone either
+    /// unless one is given.
     pub(crate) fn validated(self) -> Result<Self, RecordError> {
+        let in_unit = self.location == RepairLocation::InUnit;
+        let resident_name = if in_unit {
+            required("resident_name", self.resident_name)?
+        } else {
+            self.resident_name.trim().to_owned()
+        };
+        let phone = if in_unit || !self.phone.trim().is_empty() {
+            valid_phone(self.phone)?
+        } else {
+            String::new()
+        };
         Ok(Intake {
-            resident_name: required("resident_name", self.resident_name)?,
+            resident_name,
             unit: required("unit", self.unit)?,
-            phone: valid_phone(self.phone)?,
+            phone,
             problem: required("problem", self.problem)?,
             ..self
         })
@@ -54,6 +68,7 @@ impl Intake {
 
     /// The fields a new sheet writes, as JSON, in the order of
     /// [`super::rules::INTAKE_FIELDS`].
+    /// A public-area sheet without a resident writes no resident or phone.
     pub(crate) fn fields(&self) -> Result<Vec<(&'static str, serde_json::Value)>, RecordError> {
         let values = [
             to_json("resident_name", &self.resident_name)?,
@@ -69,6 +84,9 @@ impl Intake {
             .iter()
             .copied()
             .zip(values)
+            .filter(|(name, value)| {
+                !(matches!(*name, "resident_name" | "phone") && value.as_str() == Some(""))
+            })
             .collect())
     }
 

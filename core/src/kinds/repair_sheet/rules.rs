@@ -25,6 +25,16 @@ pub(crate) const INTAKE_FIELDS: &[&str] = &[
     "appointment",
 ];
 
+/// A fault in a public area may have no resident, nor their phone.
+const PUBLIC_AREA_INTAKE_FIELDS: &[&str] = &[
+    "unit",
+    "problem",
+    "location",
+    "on_price_list",
+    "urgency",
+    "appointment",
+];
+
 impl Rulebook for RepairSheetView {
     fn of_doc(doc: &RecordDoc) -> Self {
         super::RepairSheet::view_of(doc)
@@ -144,7 +154,11 @@ impl Rulebook for RepairSheetView {
     }
 
     fn required_fields(&self, events: &[RepairEvent]) -> &'static [&'static str] {
-        if opens(events) { INTAKE_FIELDS } else { &[] }
+        match (opens(events), self.intake.location) {
+            (false, _) => &[],
+            (true, RepairLocation::InUnit) => INTAKE_FIELDS,
+            (true, RepairLocation::PublicArea) => PUBLIC_AREA_INTAKE_FIELDS,
+        }
     }
 }
 
