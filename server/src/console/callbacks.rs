@@ -104,7 +104,7 @@ fn cases(ctx: &Ctx, cases: &[CallbackCase], id: &str, tz: chrono_tz::Tz, late: b
         );
     }
     let mut out = format!(
-        "<table id=\"{id}\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"{id}\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("col.due")),
         esc(ctx.t("col.time_left")),
@@ -137,14 +137,14 @@ fn cases(ctx: &Ctx, cases: &[CallbackCase], id: &str, tz: chrono_tz::Tz, late: b
             case.callbacks,
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
 /// A table of rates against their targets.
 pub fn rates_table(lang: Lang, id: &str, rates: &[(&str, &RateReport)]) -> String {
     let mut out = format!(
-        "<table id=\"{id}\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"{id}\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
          </tr></thead><tbody>",
         esc(lang.t("col.measure")),
         esc(lang.t("col.count")),
@@ -162,10 +162,10 @@ pub fn rates_table(lang: Lang, id: &str, rates: &[(&str, &RateReport)]) -> Strin
             rate.denominator,
             percent(rate.percent),
             percent(rate.target_percent),
-            met(lang, rate.met),
+            met(lang, rate.met, rate.target_percent.is_some()),
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -173,13 +173,14 @@ pub fn percent(value: Option<f64>) -> String {
     value.map_or_else(|| "—".to_owned(), |value| format!("{value:.1}%"))
 }
 
-pub fn met(lang: Lang, met: Option<bool>) -> String {
-    match met {
-        Some(true) => format!("<span class=\"good\">{}</span>", esc(lang.t("rate.met"))),
-        Some(false) => format!("<span class=\"bad\">{}</span>", esc(lang.t("rate.missed"))),
-        None => format!(
-            "<span class=\"muted\">{}</span>",
-            esc(lang.t("rate.no_data"))
-        ),
+/// Whether a rate met its target; a rate without a target is not judged,
+/// and one without cases has nothing to judge.
+pub fn met(lang: Lang, met: Option<bool>, has_target: bool) -> String {
+    let muted = |key| format!("<span class=\"muted\">{}</span>", esc(lang.t(key)));
+    match (met, has_target) {
+        (_, false) => muted("rate.no_target"),
+        (Some(true), true) => format!("<span class=\"good\">{}</span>", esc(lang.t("rate.met"))),
+        (Some(false), true) => format!("<span class=\"bad\">{}</span>", esc(lang.t("rate.missed"))),
+        (None, true) => muted("rate.no_data"),
     }
 }

@@ -39,11 +39,13 @@ pub fn bars(id: &str, title: &str, bars: &[Bar]) -> String {
     }
     for (index, bar) in bars.iter().enumerate() {
         let y = 6.0 + ROW * index as f64;
-        let met = match (bar.percent, bar.target) {
-            (Some(percent), Some(target)) => percent >= target,
-            _ => true,
+        // Green or red only against a target; a rate without one is not
+        // judged, so its bar is neutral.
+        let color = match (bar.percent, bar.target) {
+            (Some(percent), Some(target)) if percent >= target => "#2f8f4e",
+            (Some(_), Some(_)) => "#c0392b",
+            _ => "#5b7fa6",
         };
-        let color = if met { "#2f8f4e" } else { "#c0392b" };
         let value = bar.percent.unwrap_or(0.0).clamp(0.0, 100.0);
         svg.push_str(&format!(
             "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#1d2733\">{}</text>",

@@ -19,6 +19,7 @@ use stairwell_core::rules::RuleId;
 use stairwell_core::rules::local_time::local_date;
 
 use super::html::{self, esc};
+use super::people::People;
 use super::session::{Ctx, PageError, blocking};
 use crate::engine::report_queries;
 use crate::http::state::AppState;
@@ -58,11 +59,12 @@ async fn render(
     };
     let now = ctx.now;
     let found_estate = estate.clone();
-    let (grid, exceptions) = blocking(state, move |storage| {
+    let (grid, exceptions, people) = blocking(state, move |storage| {
         let models = storage.read_models();
         let grid = report_queries::coverage_grid(models, &found_estate, day)?;
         let exceptions = report_queries::patrol_exceptions(models, &found_estate, day, now)?;
-        Ok((grid, exceptions))
+        let people = People::of(storage, std::slice::from_ref(&found_estate.id))?;
+        Ok((grid, exceptions, people))
     })
     .await?;
     let rounds = &exceptions.round_issues;
@@ -108,7 +110,7 @@ async fn render(
     ));
     if !rounds.is_empty() {
         out.push_str(&format!(
-            "<table id=\"round-issues\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+            "<div class=\"table-wrap\"><table id=\"round-issues\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
              <th>{}</th></tr></thead><tbody>",
             esc(ctx.t("col.started")),
             esc(ctx.t("col.route")),
@@ -123,12 +125,12 @@ async fn render(
                 round.record_id,
                 esc(&html::time(round.started_at, tz)),
                 esc(&round.route),
-                esc(&round.officer),
+                esc(&people.name(ctx.lang, &round.officer)),
                 esc(&round.missed.join(", ")),
                 esc(&round.out_of_order.join(", ")),
             ));
         }
-        out.push_str("</tbody></table>");
+        out.push_str("</tbody></table></div>");
     }
 
     out.push_str(&format!(
@@ -142,7 +144,7 @@ async fn render(
         ));
     } else {
         out.push_str(&format!(
-            "<table id=\"late-findings\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+            "<div class=\"table-wrap\"><table id=\"late-findings\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
              <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
             esc(ctx.t("col.found")),
             esc(ctx.t("col.what")),
@@ -171,7 +173,7 @@ async fn render(
                 )),
             ));
         }
-        out.push_str("</tbody></table>");
+        out.push_str("</tbody></table></div>");
     }
     Ok(out)
 }
@@ -194,12 +196,22 @@ fn grid_html(ctx: &Ctx, grid: &CoverageGrid) -> String {
         .iter()
         .flat_map(|building| building.floors.iter().map(|cell| floor_order(&cell.floor)))
         .collect();
+    // Two header rows name the axes: "B1" is a building down the side and
+    // a basement floor along the top.
     let mut out = format!(
-        "<table class=\"grid\" id=\"coverage-grid\"><thead><tr><th>{}</th>",
-        esc(ctx.t("coverage.building"))
+        "<div class=\"table-wrap\"><table class=\"grid\" id=\"coverage-grid\"><thead>\
+         <tr><th rowspan=\"2\">{}</th><th colspan=\"{}\" class=\"axis\">{}</th></tr><tr>",
+        esc(ctx.t("coverage.building")),
+        floors.len().max(1),
+        esc(ctx.t("coverage.floors")),
     );
     for (_, floor) in &floors {
-        out.push_str(&format!("<th>{}</th>", esc(floor)));
+        let name = if floor.is_empty() {
+            ctx.t("coverage.no_floor")
+        } else {
+            floor
+        };
+        out.push_str(&format!("<th scope=\"col\">{}</th>", esc(name)));
     }
     out.push_str("</tr></thead><tbody>");
     if grid.buildings.is_empty() {
@@ -209,7 +221,10 @@ fn grid_html(ctx: &Ctx, grid: &CoverageGrid) -> String {
         ));
     }
     for building in &grid.buildings {
-        out.push_str(&format!("<tr><th>{}</th>", esc(&building.building)));
+        out.push_str(&format!(
+            "<tr><th scope=\"row\">{}</th>",
+            esc(&building.building)
+        ));
         for (_, floor) in &floors {
             match building.floors.iter().find(|cell| &cell.floor == floor) {
                 Some(cell) => out.push_str(&format!(
@@ -226,6 +241,6 @@ fn grid_html(ctx: &Ctx, grid: &CoverageGrid) -> String {
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }

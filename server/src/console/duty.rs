@@ -161,7 +161,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
 
 fn entries_html(ctx: &Ctx, view: &DutyLogView, tz: chrono_tz::Tz) -> String {
     let mut out = format!(
-        "<h2>{}</h2><table id=\"duty-entries\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"duty-entries\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("duty.entries")),
         esc(ctx.t("col.device_time")),
@@ -217,7 +217,7 @@ fn entries_html(ctx: &Ctx, view: &DutyLogView, tz: chrono_tz::Tz) -> String {
             follow_up,
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -257,8 +257,8 @@ fn handovers_html(ctx: &Ctx, log: &DutyLog, view: &DutyLogView, tz: chrono_tz::T
         out.push_str(&format!(
             "<div class=\"handover\"><p><strong>{}</strong> → <strong>{}</strong> · {} · {}</p>\
              <p>{}: {} · {}: {}</p>{}\
-             <table class=\"equipment\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\
-             <tbody>{equipment}</tbody></table></div>",
+             <div class=\"table-wrap\"><table class=\"equipment\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>\
+             <tbody>{equipment}</tbody></table></div></div>",
             esc(&handover.outgoing),
             esc(&handover.incoming),
             esc(&html::time(record.handed_over_at, tz)),

@@ -206,8 +206,8 @@ fn handover_form(ctx: &Ctx, day: &DayFields<'_>, view: &DutyLogView) -> String {
          <label>{out_label}<input name=\"outgoing\" value=\"{me}\" required></label>\
          <label>{in_label}<input name=\"incoming\" id=\"handover-incoming\" required></label>\
          <label>{arrived_label}<input type=\"datetime-local\" name=\"arrived_at\" id=\"handover-arrived\" required></label>\
-         <table class=\"equipment\"><thead><tr><th>{item}</th><th>{expected}</th><th>{counted}</th><th>{note}</th></tr></thead>\
-         <tbody>{rows}</tbody></table>{acks}\
+         <div class=\"table-wrap\"><table class=\"equipment\"><thead><tr><th>{item}</th><th>{expected}</th><th>{counted}</th><th>{note}</th></tr></thead>\
+         <tbody>{rows}</tbody></table></div>{acks}\
          <label>{out_sig}<input type=\"file\" name=\"signature_out\" accept=\"image/*\" required></label>\
          <label>{in_sig}<input type=\"file\" name=\"signature_in\" accept=\"image/*\" required></label>\
          <button type=\"submit\" id=\"hand-over\">{title}</button></form>",

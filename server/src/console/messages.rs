@@ -439,6 +439,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
         "{0} to {1}: {2} of {3} places had their {4} rounds",
     ),
     ("coverage.building", "楼栋 / 区域", "Building / area"),
+    ("coverage.floors", "楼层", "Floors"),
+    (
+        "coverage.no_floor",
+        "整体（无楼层）",
+        "whole place (no floor)",
+    ),
     (
         "coverage.no_routes",
         "尚未定义巡逻路线。",
@@ -482,6 +488,7 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     ("rate.met", "达标", "met"),
     ("rate.missed", "未达标", "missed"),
     ("rate.no_data", "无数据", "no data"),
+    ("rate.no_target", "未设目标", "no target set"),
     ("monthly.title", "月报", "Monthly report"),
     ("monthly.month", "月份", "Month"),
     (

@@ -13,7 +13,7 @@
 //! - [`html`]: escaping, the page shell, times and durations;
 //! - [`today`], [`record`], [`coverage`], [`callbacks`], [`monthly`],
 //!   [`duty`], [`desk`]: the pages;
-//! - [`chart`]: server-side SVG bar charts;
+//! - [`chart`]: server-side SVG bar charts; [`people`]: names for user ids;
 //! - [`actions`], [`duty_desk`]: the steps a desk takes on a record page
 //!   and in the duty log, offered where the role and state allow them;
 //!   [`images`]: the signature images those forms upload;
@@ -43,6 +43,7 @@ pub mod images;
 pub mod login;
 pub mod messages;
 pub mod monthly;
+pub mod people;
 pub mod record;
 pub mod session;
 pub mod sheet;

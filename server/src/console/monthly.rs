@@ -142,8 +142,8 @@ fn render(ctx: &Ctx, report: &Report) -> String {
         &[("monthly.complaint_timeliness", &rates.complaint_timeliness)],
     ));
     out.push_str(&format!(
-        "<table id=\"timeliness\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
-         <th>{}</th><th>{}</th></tr></thead><tbody>{}{}</tbody></table>",
+        "<div class=\"table-wrap\"><table id=\"timeliness\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{}</th><th>{}</th></tr></thead><tbody>{}{}</tbody></table></div>",
         esc(ctx.t("col.channel")),
         esc(ctx.t("col.total")),
         esc(ctx.t("col.on_time")),
@@ -167,7 +167,7 @@ fn render(ctx: &Ctx, report: &Report) -> String {
     // Repairs by urgency tier.
     out.push_str(&format!("<h2>{}</h2>", esc(ctx.t("monthly.repairs"))));
     out.push_str(&format!(
-        "<table id=\"repairs\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"repairs\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("field.urgency")),
         esc(ctx.t("col.total")),
@@ -189,7 +189,7 @@ fn render(ctx: &Ctx, report: &Report) -> String {
             percent(tier.percent()),
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     let bars: Vec<Bar> = report
         .tiers
         .iter()

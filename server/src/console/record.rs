@@ -241,7 +241,7 @@ fn conflicts_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
     }
     let may_resolve = may(ctx.user.role, Verb::ResolveConflict);
     out.push_str(&format!(
-        "<table id=\"conflicts\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"conflicts\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th></th></tr></thead><tbody>",
         esc(ctx.t("col.field")),
         esc(ctx.t("col.value")),
@@ -276,7 +276,7 @@ fn conflicts_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
             ));
         }
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -328,7 +328,7 @@ fn timeline_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc, view: &Value) ->
         })
         .collect();
     let mut out = format!(
-        "<h2>{}</h2><table id=\"timeline\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
+        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"timeline\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("record.timeline")),
         esc(ctx.t("col.event")),
@@ -361,7 +361,7 @@ fn timeline_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc, view: &Value) ->
             esc(&event.device),
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -378,7 +378,7 @@ fn field_history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
     // Field by field, each in history order (the sort is stable).
     writes.sort_by(|a, b| a.field.cmp(&b.field));
     let mut out = format!(
-        "<h2>{}</h2><table id=\"field-history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"field-history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("record.field_history")),
         esc(ctx.t("col.field")),
@@ -418,7 +418,7 @@ fn field_history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
             esc(&html::time_exact(write.at, tz)),
         ));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -475,7 +475,7 @@ fn history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
         );
     }
     let mut out = format!(
-        "<h2>{}</h2><table id=\"history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"history\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("record.history")),
         esc(ctx.t("col.device_time")),
@@ -485,7 +485,7 @@ fn history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
         esc(ctx.t("col.change")),
     );
     rows.into_values().for_each(|row| out.push_str(&row));
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 

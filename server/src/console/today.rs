@@ -19,6 +19,7 @@ use stairwell_core::kinds::{AnyRecord, IndexEntry};
 use stairwell_core::record::{RecordKind, Role, Verb, may};
 
 use super::html::{self, esc};
+use super::people::People;
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;
 use crate::store::console::IndexQuery;
@@ -72,7 +73,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
         ctx.estate(&query.estate).ok_or(PageError::NotFound)?;
         vec![query.estate.clone()]
     };
-    let (rows, technicians) = blocking(state, move |storage| {
+    let (rows, technicians, people) = blocking(state, move |storage| {
         let entries = storage.console().index_rows(&IndexQuery {
             estates: &estates,
             kinds: &["repair_sheet", "complaint"],
@@ -98,7 +99,8 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
                 storage.console().staff(estate, Role::Technician)?,
             );
         }
-        Ok((rows, technicians))
+        let people = People::of(storage, &estates)?;
+        Ok((rows, technicians, people))
     })
     .await?;
 
@@ -129,7 +131,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
         .filter(|row| row.entry.due.is_some_and(|due| due < ctx.now))
         .count();
 
-    let mut out = filters(ctx, query, &buildings, &assignees);
+    let mut out = filters(ctx, query, &buildings, &assignees, &people);
     out.push_str(&format!(
         "<p id=\"today-summary\">{}</p>",
         esc(&ctx.lang.tf(
@@ -144,7 +146,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
         String::new()
     };
     out.push_str(&format!(
-        "<table id=\"today\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"today\" class=\"cards\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th>{}</th>{action_header}</tr></thead><tbody>",
         esc(ctx.t("col.due")),
         esc(ctx.t("col.time_left")),
@@ -163,9 +165,9 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &TodayQuery) -> Result<
         ));
     }
     for row in shown {
-        out.push_str(&row_html(ctx, row, &technicians, acts));
+        out.push_str(&row_html(ctx, row, &technicians, &people, acts));
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     Ok(out)
 }
 
@@ -189,6 +191,7 @@ fn filters(
     query: &TodayQuery,
     buildings: &BTreeSet<String>,
     assignees: &BTreeSet<String>,
+    people: &People,
 ) -> String {
     let all = (String::new(), ctx.t("filter.all").to_owned());
     let mut estates = vec![all.clone()];
@@ -200,7 +203,11 @@ fn filters(
     let mut building_items = vec![all.clone()];
     building_items.extend(buildings.iter().map(|b| (b.clone(), b.clone())));
     let mut technician_items = vec![all.clone()];
-    technician_items.extend(assignees.iter().map(|t| (t.clone(), t.clone())));
+    technician_items.extend(
+        assignees
+            .iter()
+            .map(|id| (id.clone(), people.name(ctx.lang, id))),
+    );
     let mut urgencies = vec![all];
     urgencies.extend(
         ["extra_urgent", "urgent", "normal"]
@@ -230,6 +237,7 @@ fn row_html(
     ctx: &Ctx,
     row: &Row,
     technicians: &HashMap<String, Vec<(String, String)>>,
+    people: &People,
     acts: bool,
 ) -> String {
     let entry = &row.entry;
@@ -271,10 +279,20 @@ fn row_html(
         String::new()
     };
     format!(
-        "<tr class=\"{class}\" data-id=\"{id}\"><td>{due}</td><td>{left}</td>\
-         <td>{rule}</td><td>{kind}{urgency}</td>\
-         <td><a href=\"/records/{id}\">{title}</a>{conflicts}</td><td>{location}</td>\
-         <td>{state}</td><td>{assignee}</td>{action}</tr>",
+        "<tr class=\"{class}\" data-id=\"{id}\"><td class=\"due\" data-label=\"{l_due}\">{due}</td>\
+         <td data-label=\"{l_left}\">{left}</td><td data-label=\"{l_rule}\">{rule}</td>\
+         <td data-label=\"{l_kind}\">{kind}{urgency}</td>\
+         <td data-label=\"{l_what}\"><a href=\"/records/{id}\">{title}</a>{conflicts}</td>\
+         <td data-label=\"{l_where}\">{location}</td><td class=\"state\" data-label=\"{l_state}\">{state}</td>\
+         <td data-label=\"{l_assignee}\">{assignee}</td>{action}</tr>",
+        l_due = esc(ctx.t("col.due")),
+        l_left = esc(ctx.t("col.time_left")),
+        l_rule = esc(ctx.t("col.rule")),
+        l_kind = esc(ctx.t("col.kind")),
+        l_what = esc(ctx.t("col.what")),
+        l_where = esc(ctx.t("col.where")),
+        l_state = esc(ctx.t("col.state")),
+        l_assignee = esc(ctx.t("col.assignee")),
         class = if late { "late" } else { "" },
         id = entry.id,
         due = esc(&due),
@@ -284,9 +302,16 @@ fn row_html(
         title = esc(&entry.title),
         location = esc(entry.location.as_deref().unwrap_or("")),
         state = esc(&html::vocab(ctx.lang, &entry.state)),
-        assignee = esc(entry.assignee.as_deref().unwrap_or("—")),
+        assignee = esc(&entry
+            .assignee
+            .as_deref()
+            .map_or_else(|| "—".to_owned(), |id| people.name(ctx.lang, id))),
         action = if acts {
-            format!("<td>{}</td>", dispatch_form(ctx, entry, technicians))
+            format!(
+                "<td data-label=\"{}\">{}</td>",
+                esc(ctx.t("col.action")),
+                dispatch_form(ctx, entry, technicians)
+            )
         } else {
             String::new()
         },

@@ -277,6 +277,7 @@ pub fn seed(data: &Path, now: DateTime<Utc>) -> Result<Seeding, DemoError> {
     let mut seeder = Seeder {
         runtime,
         writer,
+        storage: storage.clone(),
         people,
         now,
         tz: estate.tz,

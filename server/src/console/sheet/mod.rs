@@ -13,9 +13,9 @@ use std::sync::Arc;
 use chrono_tz::Tz;
 use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, BlobHash};
-use stairwell_core::record::Role;
 
 use super::messages::Lang;
+use super::people::People;
 use super::record::blobs_of;
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;
@@ -27,8 +27,8 @@ pub struct Sheet<'a> {
     pub tz: Tz,
     /// The record shown, for its images' addresses.
     pub record: &'a str,
-    /// User id → name, for the record's estate.
-    pub people: HashMap<String, String>,
+    /// Names for user ids, for the record's estate.
+    pub people: People,
     /// Record id → title, for the records this one links to.
     pub titles: HashMap<String, String>,
     /// The images the server holds; the others are still on a phone.
@@ -54,10 +54,7 @@ impl<'a> Sheet<'a> {
         let estates = ctx.user.estates.clone();
         let author = ctx.author();
         let (people, titles, stored) = blocking(state, move |storage| {
-            let mut people = HashMap::new();
-            for role in Role::ALL {
-                people.extend(storage.console().staff(&estate, role)?);
-            }
+            let people = People::of(storage, &[estate])?;
             let mut titles = HashMap::new();
             for id in linked {
                 let Some(stored) = storage.load_record(&id)? else {

@@ -166,10 +166,7 @@ impl Sheet<'_> {
     /// A user by name; an id the estate does not know (a phone's free
     /// text, a departed user) as it is.
     pub fn person(&self, id: &str) -> String {
-        self.people
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_owned())
+        self.people.name(self.lang, id)
     }
 
     fn place(&self, value: &Value) -> String {

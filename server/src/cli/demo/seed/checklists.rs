@@ -79,7 +79,7 @@ impl Seeder {
         sheet.sign(
             &patrol,
             start + minutes(12),
-            signature("赵强 Zhao Qiang")?,
+            self.signature("赵强 Zhao Qiang")?,
             None,
         )?;
         self.create(PATROL, &sheet)?;
@@ -159,8 +159,8 @@ impl Seeder {
         sheet.sign(
             &sup,
             start + minutes(30),
-            signature("陈静 Chen Jing")?,
-            Some(signature("田女士 Ms Tian")?),
+            self.signature("陈静 Chen Jing")?,
+            Some(self.signature("田女士 Ms Tian")?),
         )?;
         sheet.complete(&sup, start + minutes(31))?;
         self.create(SUPERVISOR, &sheet)?;

@@ -84,7 +84,7 @@ impl Seeder {
         at: DateTime<Utc>,
     ) -> Result<(), DemoError> {
         let resident = complaint.view().intake.resident_name;
-        let signed = signature(&resident)?;
+        let signed = self.signature(&resident)?;
         self.act(PATROL, complaint, |c, e| {
             c.resident_sign_off(e, at, signed, Satisfaction::Satisfied)
         })

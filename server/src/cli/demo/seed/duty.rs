@@ -78,8 +78,10 @@ impl Seeder {
         )?;
         self.create(DESK, &log)?;
         let handover_at = start + Duration::hours(12);
-        let (outgoing_signature, incoming_signature) =
-            (signature("林晓 Lin Xiao")?, signature("何芳 He Fang")?);
+        let (outgoing_signature, incoming_signature) = (
+            self.signature("林晓 Lin Xiao")?,
+            self.signature("何芳 He Fang")?,
+        );
         self.act(DESK, &mut log, |l, e| {
             l.hand_over(
                 e,
@@ -128,7 +130,7 @@ impl Seeder {
             )
         })?;
         if signed {
-            let sign = signature("陈静 Chen Jing")?;
+            let sign = self.signature("陈静 Chen Jing")?;
             self.act(SUPERVISOR, &mut log, |l, e| {
                 l.sign_off(e, end + minutes(15), sign, "已阅 Read")
             })?;

@@ -6,9 +6,8 @@ use crate::engine::writer::WriterHandle;
 use automerge::ChangeHash;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
-use sha2::{Digest, Sha256};
 use stairwell_core::kinds::HasDoc;
-use stairwell_core::kinds::{Callback, CallbackMethod, Signature};
+use stairwell_core::kinds::{Callback, CallbackMethod};
 use stairwell_core::protocol::PushedRecord;
 use stairwell_core::record::{Editor, RecordDoc, RecordError};
 use stairwell_core::rules::local_time::{at_local_time, local_date, sub_days};
@@ -20,6 +19,7 @@ use super::*;
 mod checklists;
 mod complaints;
 mod duty;
+mod images;
 mod patrol;
 mod repairs;
 
@@ -27,17 +27,13 @@ mod repairs;
 pub(super) struct Seeder {
     pub(super) runtime: tokio::runtime::Runtime,
     pub(super) writer: WriterHandle,
+    /// Where the demo's images go.
+    pub(super) storage: std::sync::Arc<dyn crate::store::Storage>,
     pub(super) people: HashMap<&'static str, Author>,
     pub(super) now: DateTime<Utc>,
     pub(super) tz: Tz,
     /// How many records were made.
     pub(super) records: usize,
-}
-
-fn signature(signer: &str) -> Result<Signature, DemoError> {
-    // The demo uploads no images: a signature names the hash of a stand-in.
-    let hash = hex::encode(Sha256::digest(format!("signature of {signer}").as_bytes()));
-    Ok(Signature::new(hash.parse()?, signer)?)
 }
 
 fn phone_callback(satisfied: bool, outcome: &str) -> Callback {

@@ -93,13 +93,13 @@ impl Seeder {
                     category: FindingCategory::FacilityDamage,
                     description: "7楼走廊两盏灯不亮 Two corridor lamps dark on 7F".into(),
                     location: Location::new(morning_building, "7F", "楼道 Corridor"),
-                    photos: Vec::new(),
+                    photos: vec![self.photo("corridor lamps")?],
                 }),
                 5 => Some(FindingReport {
                     category: FindingCategory::PlantRoomDoorOpen,
                     description: "水泵房门开着，门锁损坏 Pump room door open, lock broken".into(),
                     location: Location::new("B1", "", "水泵房 Pump room"),
-                    photos: Vec::new(),
+                    photos: vec![self.photo("pump room door")?],
                 }),
                 _ => None,
             };
@@ -112,7 +112,7 @@ impl Seeder {
             round.finish(&patrol, start + Duration::minutes(40))?;
             self.create(PATROL, &round)?;
             if let (2, Some(finding)) = (days_ago, finding_id) {
-                self.repair_from_finding(&mut round, &finding, days_ago, morning_building)?;
+                self.repair_from_finding(&mut round, &finding, days_ago)?;
             }
 
             let evening_building = BUILDINGS[(index + 1) % BUILDINGS.len()];
@@ -150,7 +150,9 @@ impl Seeder {
                         category: FindingCategory::Cleanliness,
                         description: "车库垃圾桶满溢 Car park bins overflowing".into(),
                         location: Location::new("", "B1", "地下车库 Car park"),
-                        photos: Vec::new(),
+                        // Taken, but the officer's phone has not uploaded
+                        // it yet: the console marks it as pending.
+                        photos: vec![not_uploaded("car park bins")?],
                     },
                 )?;
                 round.add_note(
@@ -182,15 +184,16 @@ impl Seeder {
         round: &mut PatrolRound,
         finding: &str,
         days_ago: u64,
-        building: &str,
     ) -> Result<(), DemoError> {
         let patrol = self.editor(PATROL)?;
         let at = self.day(days_ago, 10, 0);
+        // A public area: no resident; the place, the problem and the photo
+        // come from the finding.
         let intake = RepairIntake {
-            resident_name: "物业巡逻 Patrol".into(),
-            unit: format!("{building} 7F 楼道 Corridor"),
-            phone: "0755-2888 0000".into(),
-            problem: "走廊灯不亮 Corridor lamps dark".into(),
+            resident_name: String::new(),
+            unit: String::new(),
+            phone: String::new(),
+            problem: String::new(),
             location: RepairLocation::PublicArea,
             on_price_list: false,
             urgency: Urgency::Normal,
@@ -205,4 +208,10 @@ impl Seeder {
         })?;
         Ok(())
     }
+}
+
+/// The name of a photo still on the officer's phone.
+fn not_uploaded(subject: &str) -> Result<stairwell_core::kinds::BlobHash, DemoError> {
+    use sha2::{Digest, Sha256};
+    Ok(hex::encode(Sha256::digest(subject.as_bytes())).parse()?)
 }

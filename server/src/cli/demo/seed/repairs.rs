@@ -83,10 +83,26 @@ impl Seeder {
                     },
                 )
             })?;
+            self.act(tech, sheet, |s, e| {
+                s.add_fee_line(
+                    e,
+                    reported + minutes(42),
+                    FeeLine {
+                        description: "配件 Parts".to_owned(),
+                        quantity: 2,
+                        unit_price_cents: 1550,
+                        from_price_list: true,
+                    },
+                )
+            })?;
         }
+        let photo = self.photo(item)?;
+        self.act(tech, sheet, |s, e| {
+            s.attach_photo(e, reported + minutes(50), photo, "完工后 After the repair")
+        })?;
         let done = reported + minutes(55);
         let resident = sheet.view().intake.resident_name;
-        let signed = signature(&resident)?;
+        let signed = self.signature(&resident)?;
         self.act(tech, sheet, |s, e| {
             s.complete(
                 e,
@@ -354,7 +370,7 @@ impl Seeder {
             )
         })?;
         self.act(LI, &mut sheet, |s, e| s.arrive(e, reported + minutes(60)))?;
-        let signed = signature("杨先生 Mr Yang")?;
+        let signed = self.signature("杨先生 Mr Yang")?;
         self.act(LI, &mut sheet, |s, e| {
             s.decline(e, reported + minutes(70), "费用太高 Fee too high", signed)
         })?;
