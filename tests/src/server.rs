@@ -115,6 +115,8 @@ pub struct Server {
     /// `None` once killed or stopped, until restarted.
     process: Option<Process>,
     url: String,
+    /// What the process printed before its address (the demo's banner).
+    banner: String,
 }
 
 #[derive(Debug)]
@@ -161,6 +163,7 @@ impl Server {
             log: data.with_extension("log"),
             process: None,
             url: String::new(),
+            banner: String::new(),
         }
     }
 
@@ -200,6 +203,7 @@ impl Server {
         let mut stdout = BufReader::new(child.stdout.take().expect("the server's stdout"));
         // `serve` announces its address first; `demo` after its banner.
         let mut line = String::new();
+        self.banner.clear();
         for _ in 0..200 {
             line.clear();
             let read = stdout
@@ -208,6 +212,7 @@ impl Server {
             if read == 0 || line.starts_with("listening on ") {
                 break;
             }
+            self.banner.push_str(&line);
         }
         let Some(url) = line.trim().strip_prefix("listening on ") else {
             let _ = child.kill();
@@ -228,6 +233,11 @@ impl Server {
     /// The base URL, e.g. `http://127.0.0.1:40123`; a new one after a restart.
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// What the process printed before its address: the demo's banner.
+    pub fn banner(&self) -> &str {
+        &self.banner
     }
 
     pub fn data(&self) -> &Path {

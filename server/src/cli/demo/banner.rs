@@ -142,13 +142,40 @@ pub fn banner(data: &Path, listen: SocketAddr, seeding: &Seeding, now: DateTime<
             .map(|issued| issued.token.clone()),
         Seeding::AlreadySeeded => None,
     };
+    let program = program();
     let _ = writeln!(out, "\nTry a field device (as {PATROL}):");
     let _ = writeln!(
         out,
-        "  STAIRWELL_TOKEN={} stairwell field --store phone.db enroll --server {url}",
+        "  STAIRWELL_TOKEN={} {program} field --store phone.db enroll --server {url}",
         field_token.as_deref().unwrap_or("TOKEN")
     );
-    let _ = writeln!(out, "  stairwell field --store phone.db sync");
-    let _ = writeln!(out, "  stairwell field --store phone.db list\n");
+    let _ = writeln!(out, "  {program} field --store phone.db sync");
+    let _ = writeln!(out, "  {program} field --store phone.db list\n");
     out
+}
+
+/// How to run this very binary from where the demo was started: its name
+/// when it is the `stairwell` on the PATH (installed), else its path
+/// (`target/release/stairwell` after `cargo run --release`), so the lines
+/// above work as printed in a fresh clone.
+pub(super) fn program() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "stairwell".to_owned();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| {
+            let candidate = dir.join("stairwell");
+            candidate.exists() && candidate.canonicalize().ok() == exe.canonicalize().ok()
+        })
+    });
+    if on_path {
+        return "stairwell".to_owned();
+    }
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| exe.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    match relative {
+        Some(relative) => format!("./{}", relative.display()),
+        None => exe.display().to_string(),
+    }
 }

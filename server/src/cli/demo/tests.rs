@@ -118,8 +118,9 @@ fn the_demo_seeds_every_state_once_and_devices_pull_it() {
     }
     assert!(shown.contains("http://127.0.0.1:7878/"));
     assert!(shown.contains(&format!(
-        "STAIRWELL_TOKEN={} stairwell field --store phone.db enroll --server http://127.0.0.1:7878",
-        token_of(&tokens, PATROL)
+        "STAIRWELL_TOKEN={} {} field --store phone.db enroll --server http://127.0.0.1:7878",
+        token_of(&tokens, PATROL),
+        super::banner::program()
     )));
     assert!(!shown.contains("token="), "no token in a URL: {shown}");
     assert!(shown.contains("holds secrets"));
