@@ -15,6 +15,8 @@
 //!   world of two estates and a device per role.
 //! - [`console`]: the demo served for the console tests, a cookie-keeping
 //!   browser stand-in and phones that sync beside it.
+//! - [`browser`]: a real headless Chromium over WebDriver (viewport size,
+//!   language, sign-in, screenshots) for the console's browser tests.
 //! - [`records`]: sample inputs (intakes, routes, findings) and a clock.
 //! - [`storm`]: a sync storm under repeated SIGKILL, with its ledger checks
 //!   (`tests/server_kill.rs`, `tests/faults_soak.rs`).
@@ -57,6 +59,7 @@
 
 pub mod api;
 pub mod bench;
+pub mod browser;
 pub mod console;
 pub mod device;
 pub mod faults;
