@@ -152,10 +152,13 @@ pub fn run(store: &mut Store, command: ChecklistCommand) -> Result<(), FieldErro
         C::Note { id, text } => on_checklist(store, id, |checklist, me| {
             checklist.add_note(&me.editor, me.at, &text)
         }),
-        C::Photo { id, item, photo } => on_checklist(store, id, |checklist, me| {
-            let item = item.as_deref();
-            checklist.attach_photo(&me.editor, me.at, item, photo.blob, &photo.caption)
-        }),
+        C::Photo { id, item, photo } => {
+            store.require_held(&photo.blob)?;
+            on_checklist(store, id, |checklist, me| {
+                let item = item.as_deref();
+                checklist.attach_photo(&me.editor, me.at, item, photo.blob, &photo.caption)
+            })
+        }
     }
 }
 

@@ -119,6 +119,9 @@ pub fn run(store: &mut Store, command: PatrolCommand) -> Result<(), FieldError> 
             area,
             photos,
         } => {
+            for photo in &photos {
+                store.require_held(photo)?;
+            }
             let report = FindingReport {
                 category: category.into(),
                 description,
@@ -135,9 +138,12 @@ pub fn run(store: &mut Store, command: PatrolCommand) -> Result<(), FieldError> 
         C::Note { id, text } => on_round(store, id, |round, me| {
             round.add_note(&me.editor, me.at, &text)
         }),
-        C::Photo { id, photo } => on_round(store, id, |round, me| {
-            round.attach_photo(&me.editor, me.at, photo.blob, &photo.caption)
-        }),
+        C::Photo { id, photo } => {
+            store.require_held(&photo.blob)?;
+            on_round(store, id, |round, me| {
+                round.attach_photo(&me.editor, me.at, photo.blob, &photo.caption)
+            })
+        }
         C::Finish { id } => {
             on_round(store, id, |round, me| round.finish(&me.editor, me.at))?;
             progress(store, id)

@@ -252,9 +252,12 @@ pub fn run(store: &mut Store, command: RepairCommand) -> Result<(), FieldError> 
         C::Note { id, text } => on_sheet(store, id, |sheet, me| {
             sheet.add_note(&me.editor, me.at, &text)
         }),
-        C::Photo { id, photo } => on_sheet(store, id, |sheet, me| {
-            sheet.attach_photo(&me.editor, me.at, photo.blob, &photo.caption)
-        }),
+        C::Photo { id, photo } => {
+            store.require_held(&photo.blob)?;
+            on_sheet(store, id, |sheet, me| {
+                sheet.attach_photo(&me.editor, me.at, photo.blob, &photo.caption)
+            })
+        }
         C::Complete {
             id,
             items,

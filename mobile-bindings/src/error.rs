@@ -178,10 +178,12 @@ impl From<StoreError> for StairwellError {
                     reason: error.to_string(),
                 }
             }
-            StoreError::BlobNotDroppable { .. } => StairwellError::InvalidInput {
-                field: "blob".into(),
-                reason: error.to_string(),
-            },
+            StoreError::BlobNotAttached(_) | StoreError::BlobNotDroppable { .. } => {
+                StairwellError::InvalidInput {
+                    field: "blob".into(),
+                    reason: error.to_string(),
+                }
+            }
             StoreError::Stale(_)
             | StoreError::Corrupt(_)
             | StoreError::Sqlite(_)

@@ -425,19 +425,28 @@ fn a_patrol_round_is_walked_from_a_route_on_the_phone() {
         Some("N-2")
     );
 
+    let report = |photo: &str| FindingReport {
+        category: FindingCategory::FacilityDamage,
+        description: "broken lamp".into(),
+        building: "B1".into(),
+        floor: "1F".into(),
+        area: "lobby".into(),
+        photo_sha256s: vec![photo.to_owned()],
+    };
+    // A photo the phone does not hold is refused: its image could never
+    // follow the finding.
+    let refused = officer.store.add_finding(round.clone(), report(SIGNATURE));
+    assert!(
+        matches!(&refused, Err(StairwellError::InvalidInput { field, .. }) if field == "blob"),
+        "{refused:?}"
+    );
+    let photo = officer
+        .store
+        .add_image(b"\x89PNG the lamp".to_vec())
+        .expect("photo");
     let finding = officer
         .store
-        .add_finding(
-            round.clone(),
-            FindingReport {
-                category: FindingCategory::FacilityDamage,
-                description: "broken lamp".into(),
-                building: "B1".into(),
-                floor: "1F".into(),
-                area: "lobby".into(),
-                photo_sha256s: vec![SIGNATURE.into()],
-            },
-        )
+        .add_finding(round.clone(), report(&photo))
         .expect("finding");
     let view = officer.store.patrol_round(round.clone()).expect("view");
     assert!(

@@ -683,6 +683,12 @@ fn the_field_command_line_refuses_what_would_never_upload_and_drops_what_was_ref
     assert_eq!(field(&phone, &["blobs"]), "no blobs");
 
     let id = open_sheet_by_cli(&phone, "tap");
+    // A photo never attached here is refused, and nothing is written.
+    let before = field(&phone, &["show", &id, "--json"]);
+    let unheld = "0".repeat(64);
+    let refused = field_error(&phone, &["repair", "photo", &id, "--blob", &unheld]);
+    assert!(refused.contains("attach the photo first"), "{refused}");
+    assert_eq!(field(&phone, &["show", &id, "--json"]), before);
     // A pending blob can be dropped; the sheet then shows it as missing.
     let small = dir.join("tap.jpg");
     std::fs::write(&small, photo(5_000, 2)).expect("write");

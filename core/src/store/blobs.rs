@@ -104,6 +104,17 @@ fn collect(value: &serde_json::Value, found: &mut BTreeSet<BlobHash>) {
 }
 
 impl Store {
+    /// Refuses a photo this device does not hold: a step naming it would
+    /// sync, but no image would ever follow it. The verbs that add a photo
+    /// (on a sheet, a round, a finding, a checklist or its item) ask this
+    /// first, on the field command line and in the bindings.
+    pub fn require_held(&self, hash: &BlobHash) -> Result<(), StoreError> {
+        match self.blob_status(hash)? {
+            BlobStatus::Local | BlobStatus::Uploaded => Ok(()),
+            BlobStatus::Missing => Err(StoreError::BlobNotAttached(hash.to_string())),
+        }
+    }
+
     /// Keeps `bytes` as a blob (a photo just taken, a signature just drawn)
     /// and returns its hash, to pass to a verb such as `attach_photo`. It is
     /// pending until an upload confirms the server has it. Adding the same

@@ -37,6 +37,11 @@ pub enum StoreError {
         "this image is {length} bytes; the server accepts at most {limit} bytes: take it again at a lower resolution"
     )]
     BlobTooLarge { length: u64, limit: u64 },
+    /// A photo named by a step is not an image this device holds.
+    #[error(
+        "no image {0} is attached on this device: attach the photo first and pass the hash it prints"
+    )]
+    BlobNotAttached(String),
     /// Only a blob waiting for upload can be dropped.
     #[error("blob {hash} cannot be dropped: {why}")]
     BlobNotDroppable { hash: String, why: &'static str },

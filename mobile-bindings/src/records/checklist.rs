@@ -406,6 +406,7 @@ impl FieldStore {
         caption: String,
     ) -> Result<()> {
         let blob = blob("image_sha256", &image_sha256)?;
+        self.lock()?.require_held(&blob)?;
         self.act(&checklist_id, |record, me| {
             record
                 .checklist()?

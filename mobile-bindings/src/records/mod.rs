@@ -112,6 +112,7 @@ impl FieldStore {
         caption: String,
     ) -> Result<()> {
         let blob = blob("image_sha256", &image_sha256)?;
+        self.lock()?.require_held(&blob)?;
         self.act(&record_id, |record, me| match record {
             AnyRecord::RepairSheet(sheet) => sheet.attach_photo(&me.editor, me.at, blob, &caption),
             AnyRecord::PatrolRound(round) => round.attach_photo(&me.editor, me.at, blob, &caption),

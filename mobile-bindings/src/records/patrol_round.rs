@@ -375,6 +375,12 @@ impl FieldStore {
     /// Records a finding; returns its id, which a repair sheet can name.
     pub fn add_finding(&self, round_id: String, finding: FindingReport) -> Result<String> {
         let report = finding.core()?;
+        {
+            let store = self.lock()?;
+            for photo in &report.photos {
+                store.require_held(photo)?;
+            }
+        }
         self.act(&round_id, |record, me| {
             record
                 .patrol_round()?

@@ -16,10 +16,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use serde_json::Value;
 use stairwell_core::kinds::{AnyRecord, BlobHash};
-use stairwell_core::record::{RecordDoc, Role, Verb, may};
+use stairwell_core::record::{RecordDoc, Role, SHARED_CREATOR, Verb, may};
 use stairwell_core::sync::audit;
 
 use super::html::{self, esc};
@@ -150,14 +149,32 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
     } else {
         Vec::new()
     };
-    let title = format!(
-        "{} · {}",
-        html::vocab(ctx.lang, header.kind.as_str()),
-        entry.title
-    );
+    let title = match record {
+        // A duty log's stored title is the core's English; the page names
+        // its day in the page's language.
+        AnyRecord::DutyLog(log) => ctx.lang.tf(
+            "duty.log_of",
+            &[&log
+                .view()
+                .day_start
+                .with_timezone(&tz)
+                .date_naive()
+                .to_string()],
+        ),
+        _ => format!(
+            "{} · {}",
+            html::vocab(ctx.lang, header.kind.as_str()),
+            entry.title
+        ),
+    };
 
     let id = header.id.to_string();
     let sheet = Sheet::gather(state, ctx, &id, &header.estate, &view).await?;
+    let creator = if header.created_by == SHARED_CREATOR {
+        ctx.t("duty.shared_creator").to_owned()
+    } else {
+        sheet.person(&header.created_by)
+    };
     let mut out = String::new();
     // Summary.
     let estate_name = ctx
@@ -187,7 +204,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, id: &str) -> Result<(String, S
         due,
         esc(ctx.t("record.created")),
         esc(&html::time(header.created_at, tz)),
-        esc(&sheet.person(&header.created_by)),
+        esc(&creator),
     ));
     let mut by_estate = HashMap::new();
     by_estate.insert(header.estate.clone(), technicians);
@@ -268,8 +285,8 @@ fn conflicts_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
             };
             out.push_str(&format!(
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{button}</td></tr>",
-                esc(&field_label(ctx.lang, &conflict.field)),
-                esc(&plain(&value.value, ctx.lang, tz)),
+                esc(&sheet.field_label(&conflict.field)),
+                esc(&sheet.plain(&value.value)),
                 esc(&sheet.person(&value.user)),
                 esc(&value.device),
                 esc(&html::time_exact(value.at, tz)),
@@ -278,39 +295,6 @@ fn conflicts_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
     }
     out.push_str("</tbody></table></div>");
     out
-}
-
-/// The label of a field or view key: `field.<key>` in the table, or the key.
-fn field_label(lang: Lang, key: &str) -> String {
-    lang.lookup(&format!("field.{key}"))
-        .map_or_else(|| key.replace('_', " "), str::to_owned)
-}
-
-/// A JSON value as text: times in the estate's zone, vocabulary translated.
-fn plain(value: &Value, lang: Lang, tz: Tz) -> String {
-    match value {
-        Value::Null => "—".to_owned(),
-        Value::Bool(true) => lang.t("value.yes").to_owned(),
-        Value::Bool(false) => lang.t("value.no").to_owned(),
-        Value::Number(number) => number.to_string(),
-        Value::String(text) => match DateTime::parse_from_rfc3339(text) {
-            Ok(at) => html::time(at.with_timezone(&Utc), tz),
-            Err(_) => lang
-                .lookup(&format!("vocab.{text}"))
-                .map_or_else(|| text.clone(), str::to_owned),
-        },
-        Value::Array(items) => items
-            .iter()
-            .map(|item| plain(item, lang, tz))
-            .collect::<Vec<_>>()
-            .join(", "),
-        Value::Object(map) => map
-            .iter()
-            .filter(|(_, inner)| !inner.is_null())
-            .map(|(key, inner)| format!("{}: {}", field_label(lang, key), plain(inner, lang, tz)))
-            .collect::<Vec<_>>()
-            .join("; "),
-    }
 }
 
 fn timeline_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc, view: &Value) -> String {
@@ -395,7 +379,7 @@ fn field_history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
             let was: Vec<String> = write
                 .previous
                 .iter()
-                .map(|value| plain(value, ctx.lang, tz))
+                .map(|value| sheet.plain(value))
                 .collect();
             was.join(" | ")
         };
@@ -410,8 +394,8 @@ fn field_history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
         out.push_str(&format!(
             "<tr data-field=\"{}\"><td>{}</td><td>{}{resolved}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&write.field),
-            esc(&field_label(ctx.lang, &write.field)),
-            esc(&plain(&write.value, ctx.lang, tz)),
+            esc(&sheet.field_label(&write.field)),
+            esc(&sheet.plain(&write.value)),
             esc(&replaced),
             esc(&sheet.person(&write.user)),
             esc(&write.device),
@@ -469,7 +453,7 @@ fn history_html(ctx: &Ctx, sheet: &Sheet<'_>, doc: &RecordDoc) -> String {
                 esc(&write.device),
                 esc(&ctx
                     .lang
-                    .tf("record.set_field", &[&field_label(ctx.lang, &write.field)])),
+                    .tf("record.set_field", &[&sheet.field_label(&write.field)])),
                 esc(&change_text(write)),
             ),
         );

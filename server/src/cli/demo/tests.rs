@@ -188,3 +188,89 @@ fn the_demo_seeds_every_state_once_and_devices_pull_it() {
         "complaint.timeliness_rate"
     );
 }
+
+/// Every row and column of every kind's record page shows a value on some
+/// demo record, so a layout pointing at a key the view does not have (a
+/// renamed or flattened field) is caught rather than silently blank. A
+/// block shared by kinds (notes, photos, callbacks) counts once. The demo
+/// has no appointment: that row is checked by the record page's tests.
+#[test]
+fn the_demo_fills_every_row_of_every_record_page() {
+    use crate::console::record::view_json;
+    use crate::console::sheet::layout::{Block, layout_of};
+    use stairwell_core::kinds::AnyRecord;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("stairwell-demo");
+    seed(&data, Utc::now()).expect("seed");
+    let ids: Vec<String> = {
+        let conn = Connection::open(data.join(DB_FILE)).expect("open");
+        let mut stmt = conn.prepare("SELECT id FROM records").expect("prepare");
+        stmt.query_map([], |row| row.get(0))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("ids")
+    };
+    let storage = crate::store::SqliteStorage::open(&data).expect("storage");
+    let filled = |value: Option<&serde_json::Value>| {
+        value.is_some_and(|value| match value {
+            serde_json::Value::Null => false,
+            serde_json::Value::String(text) => !text.is_empty(),
+            serde_json::Value::Array(items) => !items.is_empty(),
+            _ => true,
+        })
+    };
+    let mut shown = std::collections::BTreeSet::new();
+    let mut kinds = std::collections::BTreeSet::new();
+    for id in ids {
+        let stored = storage.load_record(&id).expect("load").expect("stored");
+        let record = AnyRecord::load(&stored.bytes).expect("a record");
+        let kind = record.doc().kind();
+        kinds.insert(kind);
+        let view = view_json(&record);
+        for block in layout_of(kind) {
+            match block {
+                Block::Rows { rows, .. } => {
+                    for row in *rows {
+                        if filled(view.pointer(row.at)) {
+                            shown.insert(("", row.at));
+                        }
+                    }
+                }
+                Block::Table { at, columns, .. } => {
+                    let items = view.pointer(at).and_then(|v| v.as_array()).cloned();
+                    for item in items.unwrap_or_default() {
+                        for column in *columns {
+                            let value = if column.at.is_empty() {
+                                Some(&item)
+                            } else {
+                                item.pointer(column.at)
+                            };
+                            if filled(value) {
+                                shown.insert((*at, column.at));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut blank = Vec::new();
+    for kind in kinds {
+        for block in layout_of(kind) {
+            let (at, rows) = match block {
+                Block::Rows { rows, .. } => ("", *rows),
+                Block::Table { at, columns, .. } => (*at, *columns),
+            };
+            for row in rows {
+                if !shown.contains(&(at, row.at)) && row.at != "/intake/appointment" {
+                    blank.push(format!("{kind} {at}{} ({})", row.at, row.label));
+                }
+            }
+        }
+    }
+    assert!(
+        blank.is_empty(),
+        "never shown on any demo record: {blank:#?}"
+    );
+}

@@ -25,6 +25,8 @@ pub enum Format {
     Place,
     /// A list of texts.
     List,
+    /// A list of a checklist's item ids, shown by their labels.
+    Items,
     /// A `{blob, signer}`: the image's thumbnail and who signed.
     Signature,
     /// A list of photo hashes, or of `{blob, caption}`.
@@ -310,10 +312,10 @@ const PATROL: &[Block] = &[
         title: "section.findings",
         at: "/findings",
         columns: &[
-            row("field.category", "/report/category", Vocab),
-            row("field.description", "/report/description", Text),
-            row("field.place", "/report/location", Place),
-            row("field.photo", "/report/photos", Photos),
+            row("field.category", "/category", Vocab),
+            row("field.description", "/description", Text),
+            row("field.place", "/location", Place),
+            row("field.photo", "/photos", Photos),
             row("field.repairs", "/repairs", Records),
             row("field.by", "/user", Person),
             row("field.at", "/at", Time),
@@ -350,14 +352,14 @@ const CHECKLIST: &[Block] = &[
         title: "section.items",
         at: "/items",
         columns: &[
-            row("field.section", "/item/section", Text),
-            row("field.item", "/item/label", Text),
+            row("field.section", "/section", Text),
+            row("field.item", "/label", Text),
             row("field.result", "/answer/value/result", Vocab),
             row("field.note", "/answer/value/note", Text),
             row("field.photo", "/photos", Photos),
             row("field.repairs", "/repairs", Records),
         ],
-        anchor: Some("/item/id"),
+        anchor: Some("/id"),
         total: false,
     },
     Block::Table {
@@ -377,7 +379,7 @@ const CHECKLIST: &[Block] = &[
         rows: &[
             row("field.staff_signature", "/signing/staff", Signature),
             row("field.owner_signature", "/signing/owner", Signature),
-            row("field.defects", "/signing/defects", List),
+            row("field.defects", "/signing/defects", Items),
             row("field.signed_at", "/signing/at", Time),
         ],
     },

@@ -33,6 +33,8 @@ pub struct Sheet<'a> {
     pub titles: HashMap<String, String>,
     /// The images the server holds; the others are still on a phone.
     pub stored: HashSet<String>,
+    /// A checklist's item id → its label, for its `item.<id>` fields.
+    pub items: HashMap<String, String>,
 }
 
 impl<'a> Sheet<'a> {
@@ -87,8 +89,24 @@ impl<'a> Sheet<'a> {
             people,
             titles,
             stored,
+            items: item_labels(view),
         })
     }
+}
+
+/// A checklist's or a template's items by id, with their labels.
+fn item_labels(view: &Value) -> HashMap<String, String> {
+    view.get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|item| {
+            Some((
+                item.get("id")?.as_str()?.to_owned(),
+                item.get("label")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect()
 }
 
 /// The record ids a view links to: a repair's source, a finding's or an

@@ -137,6 +137,14 @@ impl Sheet<'_> {
                     .collect::<Vec<_>>()
                     .join(self.lang.t("list.separator")),
             ),
+            Format::Items => text(
+                value
+                    .as_array()?
+                    .iter()
+                    .map(|id| self.field_label(&format!("item.{}", scalar(id))))
+                    .collect::<Vec<_>>()
+                    .join(self.lang.t("list.separator")),
+            ),
             Format::Signature => Some(self.signature(value)?),
             Format::Photos => Some(self.photos(value)),
             Format::Record => Some(self.record_link(value)?),
@@ -292,6 +300,49 @@ impl Sheet<'_> {
             ));
         }
         out
+    }
+}
+
+impl Sheet<'_> {
+    /// The label of a field as the record stores it: `field.<name>` in the
+    /// messages table; a checklist's `item.<id>` by the item's own label,
+    /// its `meter.<kind>` by the meter's name.
+    pub fn field_label(&self, name: &str) -> String {
+        if let Some(item) = name.strip_prefix("item.")
+            && let Some(label) = self.items.get(item)
+        {
+            return label.clone();
+        }
+        if let Some(meter) = name.strip_prefix("meter.") {
+            return html::vocab(self.lang, meter);
+        }
+        self.lang
+            .lookup(&format!("field.{name}"))
+            .map_or_else(|| name.replace('_', " "), str::to_owned)
+    }
+
+    /// A stored value as one line of text: times in the estate's zone,
+    /// codes translated, an object as its labelled non-empty parts.
+    pub fn plain(&self, value: &Value) -> String {
+        match value {
+            Value::Null => "—".to_owned(),
+            Value::Bool(yes) => self.yes_no(*yes).to_owned(),
+            Value::Number(number) => number.to_string(),
+            Value::String(text) => self
+                .time(value)
+                .unwrap_or_else(|| html::vocab(self.lang, text)),
+            Value::Array(items) => items
+                .iter()
+                .map(|item| self.plain(item))
+                .collect::<Vec<_>>()
+                .join(self.lang.t("list.separator")),
+            Value::Object(map) => map
+                .iter()
+                .filter(|(_, inner)| !is_empty(inner))
+                .map(|(key, inner)| format!("{}: {}", self.field_label(key), self.plain(inner)))
+                .collect::<Vec<_>>()
+                .join("; "),
+        }
     }
 }
 

@@ -140,6 +140,16 @@ impl Seeder {
                 (ItemResult::Pass, "")
             };
             sheet.set_item(&sup, start + minutes(step), &item.id, result, note)?;
+            if step == 2 {
+                let photo = self.photo("living-room wall crack")?;
+                sheet.attach_photo(
+                    &sup,
+                    start + minutes(step),
+                    Some(&item.id),
+                    photo,
+                    "裂缝 The crack",
+                )?;
+            }
         }
         for (meter, reading) in [
             (MeterKind::Electricity, "00012.4"),

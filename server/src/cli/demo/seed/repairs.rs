@@ -252,7 +252,7 @@ impl Seeder {
                 MaterialCheck {
                     material: "住户自购吸顶灯 Resident's own lamp".into(),
                     result: MaterialResult::Qualified,
-                    note: String::new(),
+                    note: "灯具有3C认证 The lamp carries its 3C mark".into(),
                 },
             )
         })?;
@@ -305,12 +305,14 @@ impl Seeder {
         )?;
         let done = self.work(&mut sheet, WANG, reported, "更换插座 Replace socket")?;
         self.hand_back_and_return(&mut sheet, WANG, done)?;
+        // Called back in person: the resident signed.
+        let in_person = Callback {
+            method: CallbackMethod::InPerson,
+            signature: Some(self.signature("黄女士 Ms Huang")?),
+            ..phone_callback(true, "使用正常 Works fine")
+        };
         self.act(PATROL, &mut sheet, |s, e| {
-            s.call_back(
-                e,
-                self.day(3, 15, 0),
-                phone_callback(true, "使用正常 Works fine"),
-            )
+            s.call_back(e, self.day(3, 15, 0), in_person)
         })?;
 
         // Called back, but the problem is back: to be called again.
