@@ -250,7 +250,7 @@ fn a_read_only_data_directory_is_answered_with_a_clear_error() {
 
 enum Started {
     Refused(String),
-    Serving(Server),
+    Serving(Box<Server>),
 }
 
 /// Starts `stairwell serve` on `data`; a server that exits instead of
@@ -273,7 +273,7 @@ fn start_on_read_only(data: &Path) -> Started {
         let _ = child.kill();
         let _ = child.wait();
         // Started: run it the ordinary way, to speak to it.
-        return Started::Serving(Server::start(data, &[]));
+        return Started::Serving(Box::new(Server::start(data, &[])));
     }
     let deadline = Instant::now() + Duration::from_secs(10);
     let status = loop {
