@@ -174,7 +174,20 @@ fn a_repair_sheet_goes_from_report_to_callback() {
         "warned",
     ]);
     device.ok(&["repair", "note", id, "old tap seized"]);
-    device.ok(&["repair", "photo", id, "--blob", HASH, "--caption", "after"]);
+    // A photo is an image attached on this phone first.
+    let photo = device
+        .store()
+        .add_blob(b"\xff\xd8\xff\xe0 the tap after the repair")
+        .expect("attach");
+    device.ok(&[
+        "repair",
+        "photo",
+        id,
+        "--blob",
+        photo.as_str(),
+        "--caption",
+        "after",
+    ]);
     device.ok(&[
         "repair",
         "complete",

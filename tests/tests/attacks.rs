@@ -827,3 +827,81 @@ fn a_record_past_its_limits_is_refused_and_the_rest_of_the_batch_lands() {
     c.supervisor.sync_ok();
     assert_eq!(c.supervisor.duty_log(log_id).view().entries.len(), 3);
 }
+
+/// A repair sheet opened by hand: the header, then the opening event and
+/// the intake fields in one change as the verb writes them, with the
+/// fields chosen here.
+fn raw_opening(who: &Device, fields: &[(&str, serde_json::Value)]) -> (RecordId, Vec<u8>) {
+    let id = RecordId::random();
+    let now = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).expect("now");
+    let user = who.identity().user.clone();
+    let header = raw_record(RecordKind::RepairSheet, id, ESTATE, &user, now);
+    let mut doc = Automerge::load(&header).expect("load");
+    let events = container(&doc, "events");
+    let slots = container(&doc, "fields");
+    let device = who.identity().device.clone();
+    edit(&mut doc, |tx| {
+        let event = tx.insert_object(&events, 0, ObjType::Map).expect("event");
+        tx.put(&event, "id", uuid::Uuid::new_v4().to_string())
+            .expect("id");
+        tx.put(&event, "type", "opened").expect("type");
+        tx.put(&event, "at", ScalarValue::Timestamp(now.timestamp_millis()))
+            .expect("at");
+        tx.put(&event, "user", user.as_str()).expect("user");
+        tx.put(&event, "device", device.as_str()).expect("device");
+        // The event's data exactly as the verb serialises it.
+        let opened = stairwell_core::kinds::repair_sheet::RepairEvent::Opened {
+            reported_at: now,
+            source: None,
+        };
+        let data = serde_json::to_value(opened).expect("json")["data"].clone();
+        tx.put(&event, "data", data.to_string()).expect("data");
+        for (name, value) in fields {
+            let slot = tx.put_object(&slots, *name, ObjType::Map).expect("slot");
+            tx.put(&slot, "value", value.to_string()).expect("value");
+            tx.put(&slot, "user", user.as_str()).expect("user");
+            tx.put(&slot, "device", device.as_str()).expect("device");
+            tx.put(&slot, "at", ScalarValue::Timestamp(now.timestamp_millis()))
+                .expect("at");
+        }
+    });
+    (id, doc.save())
+}
+
+/// Who the sheet's resident is may be left out only for a fault in a
+/// public area; the server asks it of the fields a push writes, as the
+/// phone does, so a crafted opening of a unit's sheet without its resident
+/// is refused.
+#[test]
+fn only_a_public_area_sheet_may_be_opened_without_its_resident() {
+    let c = cast(&[]);
+    let intake = |location: &str| {
+        vec![
+            ("unit", json!("B2 lobby")),
+            ("problem", json!("lamp dark")),
+            ("location", json!(location)),
+            ("on_price_list", json!(true)),
+            ("urgency", json!("normal")),
+            ("appointment", serde_json::Value::Null),
+        ]
+    };
+    let token = c.desk.token().to_owned();
+    let (id, bytes) = raw_opening(&c.desk, &intake("in_unit"));
+    let answer = c.raw.sync(&token, &request(0, vec![pushed(id, bytes)]));
+    assert!(
+        answer.accepted.is_empty(),
+        "a unit's sheet without its resident"
+    );
+    let refusal = answer.refused.first().expect("refused");
+    assert_eq!(refusal.code, RefusalCode::Invalid, "{}", refusal.message);
+    assert!(
+        refusal.message.contains("resident_name"),
+        "{}",
+        refusal.message
+    );
+
+    let (id, bytes) = raw_opening(&c.desk, &intake("public_area"));
+    let answer = c.raw.sync(&token, &request(0, vec![pushed(id, bytes)]));
+    assert!(answer.refused.is_empty(), "{:?}", answer.refused);
+    assert_eq!(answer.accepted.len(), 1);
+}

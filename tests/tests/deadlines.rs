@@ -131,7 +131,7 @@ impl Estate {
                     .any(|lang| row.contains(&html::esc(&html::rule(*lang, code)))),
                 "{step}: Today names {code}: {row}"
             ),
-            None => assert!(row.contains("<td>—</td>"), "{step}: no deadline: {row}"),
+            None => assert!(row.contains(">—</td>"), "{step}: no deadline: {row}"),
         }
     }
 }
