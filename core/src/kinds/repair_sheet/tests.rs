@@ -510,3 +510,62 @@ fn concurrent_agree_and_decline_keep_both_in_the_timeline() {
         1
     );
 }
+
+#[test]
+fn screens_offer_only_the_steps_the_role_and_the_state_admit() {
+    use crate::kinds::{AnyRecord, offers};
+    use crate::record::Verb;
+    let offered = |sheet: &RepairSheet, role: Role, verb: Verb| {
+        offers(&AnyRecord::RepairSheet(sheet.clone()), role, verb)
+    };
+    let off_list = opened(RepairLocation::InUnit, false);
+    assert!(offered(&off_list, Role::Supervisor, Verb::Quote));
+    assert!(
+        !offered(&off_list, Role::FrontDesk, Verb::Quote),
+        "not the desk's"
+    );
+    assert!(
+        !offered(
+            &opened(RepairLocation::InUnit, true),
+            Role::Supervisor,
+            Verb::Quote
+        ),
+        "an item on the price list needs no quote"
+    );
+    assert!(offered(&off_list, Role::FrontDesk, Verb::Dispatch));
+    assert!(!offered(&off_list, Role::Supervisor, Verb::ConfirmReturn));
+    assert!(
+        !offered(&off_list, Role::FrontDesk, Verb::CallBack),
+        "not completed"
+    );
+
+    let mut done = on_site();
+    done.confirm_items(&tech(), at(10), vec!["tap".into()], "price list")
+        .expect("items");
+    done.agree(&tech(), at(11)).expect("agree");
+    done.complete(
+        &tech(),
+        at(20),
+        vec!["tap".into()],
+        signature("李先生"),
+        Satisfaction::Satisfied,
+    )
+    .expect("complete");
+    assert!(
+        !offered(&done, Role::FrontDesk, Verb::Dispatch),
+        "worked already"
+    );
+    assert!(offered(&done, Role::FrontDesk, Verb::CallBack));
+    assert!(
+        !offered(&done, Role::Office, Verb::CallBack),
+        "office only reads"
+    );
+    assert!(!offered(&done, Role::Supervisor, Verb::ConfirmReturn));
+    done.hand_back(&tech(), at(30)).expect("hand back");
+    assert!(offered(&done, Role::Supervisor, Verb::ConfirmReturn));
+    done.confirm_return(&supervisor(), at(40)).expect("return");
+    assert!(
+        !offered(&done, Role::Supervisor, Verb::ConfirmReturn),
+        "once"
+    );
+}
