@@ -45,6 +45,7 @@ impl Device {
         let enrollment = Enrollment {
             server_url: "http://127.0.0.1:9".into(),
             token: "token".into(),
+            ca_pem: None,
             identity: Identity {
                 user: user.into(),
                 name: format!("{user} name"),

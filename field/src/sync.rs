@@ -23,6 +23,11 @@ pub struct EnrollArgs {
     /// machine in the process list; prefer --token-stdin or STAIRWELL_TOKEN.
     #[arg(long, conflicts_with = "token_stdin")]
     pub token: Option<String>,
+    /// The estate's own certificate authority (a PEM file), when its
+    /// server's certificate is not one this machine trusts; kept in the
+    /// store and the only root trusted for this server from then on.
+    #[arg(long)]
+    pub ca: Option<std::path::PathBuf>,
     /// Print the identity as JSON.
     #[arg(long)]
     pub json: bool,
@@ -44,13 +49,24 @@ pub struct WhoamiArgs {
 /// Asks the server who the token speaks for and keeps it in the store.
 pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
     let token = token_of(args)?;
-    let identity = http::enroll(store, &args.server, &token).map_err(|err| match err {
-        TransportError::Refused { status, message } => FieldError::input(format!(
-            "the server refused the enrollment ({status}): {message}"
-        )),
-        TransportError::BadServerUrl(reason) => FieldError::input(reason),
-        other => FieldError::Sync(other),
-    })?;
+    let ca_pem = args
+        .ca
+        .as_ref()
+        .map(|path| {
+            std::fs::read_to_string(path).map_err(|err| {
+                FieldError::input(format!("cannot read the CA file {}: {err}", path.display()))
+            })
+        })
+        .transpose()?;
+    let identity =
+        http::enroll(store, &args.server, &token, ca_pem.as_deref()).map_err(|err| match err {
+            TransportError::Refused { status, message } => FieldError::input(format!(
+                "the server refused the enrollment ({status}): {message}"
+            )),
+            TransportError::BadServerUrl(reason) => FieldError::input(reason),
+            err @ TransportError::BadCa(_) => FieldError::input(err.to_string()),
+            other => FieldError::Sync(other),
+        })?;
     let server = http::server_url(&args.server).unwrap_or_else(|_| args.server.clone());
     let shown = IdentityOut::new(&server, &identity);
     if args.json {

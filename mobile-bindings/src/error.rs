@@ -222,6 +222,13 @@ impl From<TransportError> for StairwellError {
                 field: "server".to_owned(),
                 reason,
             },
+            error @ TransportError::Untrusted(_) => StairwellError::Network {
+                reason: error.to_string(),
+            },
+            TransportError::BadCa(reason) => StairwellError::InvalidInput {
+                field: "ca_pem".to_owned(),
+                reason,
+            },
         }
     }
 }

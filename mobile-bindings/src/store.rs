@@ -76,8 +76,16 @@ impl FieldStore {
     /// `http://10.0.2.2:7878`) using the device `token` the office issued:
     /// asks the server who the token speaks for and keeps the answer, so
     /// the phone knows its user, role and estates offline. Enrolling again
-    /// (a new token) replaces the old enrollment.
-    pub fn enroll(&self, server_url: String, token: String) -> Result<Identity> {
+    /// (a new token) replaces the old enrollment. `ca_pem`: the estate's own
+    /// certificate authority (PEM), when its server's certificate is not
+    /// one the phone's platform trusts; it is then the only root trusted.
+    #[uniffi::method(default(ca_pem = None))]
+    pub fn enroll(
+        &self,
+        server_url: String,
+        token: String,
+        ca_pem: Option<String>,
+    ) -> Result<Identity> {
         let server_url = server_url.trim().trim_end_matches('/').to_owned();
         if server_url.is_empty() {
             return Err(StairwellError::invalid("server_url", "is required"));
@@ -87,7 +95,7 @@ impl FieldStore {
             return Err(StairwellError::invalid("token", "is required"));
         }
         let mut store = self.connection()?;
-        let identity = http::enroll(&mut store, &server_url, token)?;
+        let identity = http::enroll(&mut store, &server_url, token, ca_pem.as_deref())?;
         Ok(Identity::new(identity, &server_url))
     }
 

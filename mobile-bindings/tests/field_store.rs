@@ -69,6 +69,7 @@ impl Phone {
                 // Nothing listens on the discard port: syncs fail fast.
                 server_url: "http://127.0.0.1:9".into(),
                 token: "test-token".into(),
+                ca_pem: None,
                 identity: Identity {
                     user: user.into(),
                     name: format!("{user} (name)"),
@@ -730,12 +731,12 @@ fn an_unreachable_server_is_a_network_error() {
     assert!(matches!(err, StairwellError::Network { .. }), "{err:?}");
     let err = phone
         .store
-        .enroll("http://127.0.0.1:9".into(), "token".into())
+        .enroll("http://127.0.0.1:9".into(), "token".into(), None)
         .expect_err("nobody listens");
     assert!(matches!(err, StairwellError::Network { .. }), "{err:?}");
     let err = phone
         .store
-        .enroll(" ".into(), "token".into())
+        .enroll(" ".into(), "token".into(), None)
         .expect_err("no address");
     assert!(matches!(&err, StairwellError::InvalidInput { field, .. } if field == "server_url"));
 }

@@ -309,7 +309,7 @@ impl std::fmt::Debug for Phone {
 impl Phone {
     pub fn enroll(url: &str, token: &str) -> Phone {
         let mut store = Store::open_in_memory().expect("store");
-        let identity = http::enroll(&mut store, url, token).expect("enroll");
+        let identity = http::enroll(&mut store, url, token, None).expect("enroll");
         Phone {
             store,
             editor: Editor::new(identity.user, identity.device, identity.role),

@@ -36,7 +36,7 @@ impl Device {
     /// `url` using `token`, as a phone does when it is set up.
     pub fn enroll(path: &Path, url: &str, token: &str) -> Result<Device, TransportError> {
         let mut store = Store::open(path).expect("open the device store");
-        http::enroll(&mut store, url, token)?;
+        http::enroll(&mut store, url, token, None)?;
         Ok(Device::with(path, store))
     }
 

@@ -222,7 +222,10 @@ impl Server {
                 self.log_tail(40)
             );
         };
-        assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+        assert!(
+            url.starts_with("http://127.0.0.1:") || url.starts_with("https://127.0.0.1:"),
+            "{url}"
+        );
         self.url = url.to_owned();
         self.process = Some(Process {
             child,
@@ -280,6 +283,13 @@ impl Server {
         let status = process.child.wait().expect("wait for the server");
         assert!(!status.success(), "a killed server exits by its signal");
         self.note(&format!("test: SIGKILL ({status})"));
+    }
+
+    /// Sends `signal` to the running server (SIGHUP: reload the certificate).
+    pub fn signal(&self, signal: rustix::process::Signal) {
+        let process = self.process.as_ref().expect("the server is running");
+        let pid = rustix::process::Pid::from_child(&process.child);
+        rustix::process::kill_process(pid, signal).expect("signal the server");
     }
 
     /// SIGTERM, then waits for the server to drain and exit.

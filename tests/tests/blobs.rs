@@ -115,7 +115,7 @@ fn received(w: &World, device: &Device, hash: &BlobHash) -> Option<u64> {
 
 fn enrolled(w: &World, device: &Device) -> Store {
     let mut store = Store::open_in_memory().expect("store");
-    http::enroll(&mut store, &w.client().url, &device.token).expect("enroll");
+    http::enroll(&mut store, &w.client().url, &device.token, None).expect("enroll");
     store
 }
 

@@ -465,6 +465,7 @@ mod tests {
             .enroll(&Enrollment {
                 server_url: "http://127.0.0.1:9".into(),
                 token: "t".into(),
+                ca_pem: None,
                 identity: Identity {
                     user: "lin.desk".into(),
                     name: "Lin".into(),

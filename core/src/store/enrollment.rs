@@ -16,6 +16,11 @@ pub struct Enrollment {
     pub server_url: String,
     pub token: String,
     pub identity: Identity,
+    /// The estate's own certificate authority (PEM), when its server's
+    /// certificate is not one the platform trusts: the only root trusted
+    /// for this server then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_pem: Option<String>,
 }
 
 impl Store {

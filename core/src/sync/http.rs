@@ -34,6 +34,15 @@ pub enum TransportError {
     /// The server address cannot be a base URL.
     #[error("{0}")]
     BadServerUrl(String),
+    /// The server's certificate is not one this device trusts.
+    #[error(
+        "the server's certificate is not trusted ({0}); if the estate uses its own certificate \
+         authority, enroll with it (--ca FILE)"
+    )]
+    Untrusted(String),
+    /// The certificate authority given is not a PEM certificate.
+    #[error("the certificate authority is not a PEM certificate: {0}")]
+    BadCa(String),
 }
 
 /// A server address as people type it, as a base URL: `127.0.0.1:7878`
@@ -67,14 +76,19 @@ pub fn server_url(typed: &str) -> Result<String, TransportError> {
 /// Asks the server who `token` speaks for and keeps the answer in the
 /// store, with the server's address and the token, for later syncs.
 /// `base_url` may be typed without its scheme (see [`server_url`]).
-pub fn enroll(store: &mut Store, base_url: &str, token: &str) -> Result<Identity, TransportError> {
+pub fn enroll(
+    store: &mut Store,
+    base_url: &str,
+    token: &str,
+    ca_pem: Option<&str>,
+) -> Result<Identity, TransportError> {
     let base_url = server_url(base_url)?;
     let url = format!("{base_url}{IDENTITY_PATH}");
-    let mut response = agent()
+    let mut response = agent(ca_pem)?
         .get(&url)
         .header("Authorization", &format!("Bearer {token}"))
         .call()
-        .map_err(|err| TransportError::Unreachable(err.to_string()))?;
+        .map_err(unreachable)?;
     let bytes = read_body(&mut response)?;
     let status = response.status().as_u16();
     if status != 200 {
@@ -85,6 +99,7 @@ pub fn enroll(store: &mut Store, base_url: &str, token: &str) -> Result<Identity
         server_url: base_url,
         token: token.to_owned(),
         identity: identity.clone(),
+        ca_pem: ca_pem.map(str::to_owned),
     };
     store.enroll(&enrollment).map_err(SyncError::from)?;
     Ok(identity)
@@ -104,7 +119,7 @@ pub fn sync(
     token: &str,
     mut on_progress: impl FnMut(&SyncStats) -> bool,
 ) -> Result<SyncStats, TransportError> {
-    let agent = agent();
+    let agent = agent_for(store)?;
     let url = format!("{}{SYNC_PATH}", base_url.trim_end_matches('/'));
     let mut session = SyncSession::new(store)?;
     while let Some(body) = session.next_request(store)? {
@@ -127,12 +142,55 @@ pub fn sync(
     Ok(stats)
 }
 
-fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
+/// The agent for the server `store` is enrolled with, trusting what its
+/// enrollment says.
+fn agent_for(store: &Store) -> Result<ureq::Agent, TransportError> {
+    let enrollment = store.enrollment().map_err(SyncError::from)?;
+    agent(enrollment.as_ref().and_then(|e| e.ca_pem.as_deref()))
+}
+
+/// An agent speaking http and https. Trusted for https: the estate's own
+/// authority alone when `ca_pem` is given; otherwise the platform's
+/// verifier on phones (Android, iOS) and Mozilla's roots, bundled,
+/// elsewhere.
+fn agent(ca_pem: Option<&str>) -> Result<ureq::Agent, TransportError> {
+    use ureq::tls::{PemItem, RootCerts, TlsConfig, parse_pem};
+    let roots = match ca_pem {
+        Some(pem) => {
+            let certs = parse_pem(pem.as_bytes())
+                .filter_map(|item| match item {
+                    Ok(PemItem::Certificate(cert)) => Some(Ok(cert)),
+                    Ok(_) => None,
+                    Err(err) => Some(Err(TransportError::BadCa(err.to_string()))),
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            if certs.is_empty() {
+                return Err(TransportError::BadCa("no CERTIFICATE block in it".into()));
+            }
+            RootCerts::new_with_certs(&certs)
+        }
+        None if cfg!(any(target_os = "android", target_os = "ios")) => RootCerts::PlatformVerifier,
+        None => RootCerts::WebPki,
+    };
+    Ok(ureq::Agent::config_builder()
         .http_status_as_error(false)
         .timeout_global(Some(Duration::from_secs(120)))
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build()
-        .into()
+        .into())
+}
+
+/// A request that got no answer: an untrusted certificate says so
+/// (rustls reports it through the connection's I/O error).
+fn unreachable(err: ureq::Error) -> TransportError {
+    let text = err.to_string();
+    let certificate = matches!(err, ureq::Error::Tls(_) | ureq::Error::Rustls(_))
+        || text.contains("invalid peer certificate");
+    if certificate {
+        TransportError::Untrusted(text)
+    } else {
+        TransportError::Unreachable(text)
+    }
 }
 
 fn post(
@@ -146,7 +204,7 @@ fn post(
         .header("Authorization", &format!("Bearer {token}"))
         .content_type(CONTENT_TYPE)
         .send(body)
-        .map_err(|err| TransportError::Unreachable(err.to_string()))?;
+        .map_err(unreachable)?;
     let bytes = read_body(&mut response)?;
     match response.status().as_u16() {
         200 => Ok(bytes),
@@ -187,7 +245,7 @@ pub fn upload_blobs(
     token: &str,
     on_progress: impl FnMut(&BlobStats) -> bool,
 ) -> Result<BlobStats, TransportError> {
-    upload_with(&agent(), store, base_url, token, on_progress)
+    upload_with(&agent_for(store)?, store, base_url, token, on_progress)
 }
 
 fn upload_with(
@@ -246,12 +304,10 @@ fn send_blob_step(
                 .content_type(BLOB_CONTENT_TYPE)
                 .send(chunk.as_slice()),
         };
-        let answered = sent
-            .map_err(|err| TransportError::Unreachable(err.to_string()))
-            .and_then(|mut response| {
-                let body = read_body(&mut response)?;
-                Ok((response.status().as_u16(), body))
-            });
+        let answered = sent.map_err(unreachable).and_then(|mut response| {
+            let body = read_body(&mut response)?;
+            Ok((response.status().as_u16(), body))
+        });
         match answered {
             Err(TransportError::Unreachable(_)) if attempt < BLOB_RETRIES => {
                 attempt += 1;
@@ -274,11 +330,11 @@ pub fn download_blob(
         return Ok(bytes);
     }
     let url = format!("{}{}", base_url.trim_end_matches('/'), blob_path(hash));
-    let mut response = agent()
+    let mut response = agent_for(store)?
         .get(&url)
         .header("Authorization", &format!("Bearer {token}"))
         .call()
-        .map_err(|err| TransportError::Unreachable(err.to_string()))?;
+        .map_err(unreachable)?;
     let bytes = read_body(&mut response)?;
     match response.status().as_u16() {
         200 => {}

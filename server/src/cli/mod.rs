@@ -56,6 +56,10 @@ fn serve(args: ServeArgs) -> ExitCode {
     let options = serve::ServeOptions {
         data: args.data,
         listen: args.listen,
+        tls: args
+            .tls_cert
+            .zip(args.tls_key)
+            .map(|(cert, key)| crate::http::tls::TlsFiles { cert, key }),
         limits: crate::http::Limits {
             max_body_bytes: args.max_body_bytes,
             max_push_records: args.max_push_records,
@@ -76,6 +80,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
             header_timeout: std::time::Duration::from_secs(args.header_timeout_secs),
             body_stall_timeout: std::time::Duration::from_secs(args.body_stall_timeout_secs),
+            behind_https_proxy: args.behind_https_proxy,
         },
         writer: crate::engine::writer::WriterConfig {
             cache_docs: args.cache_docs,
@@ -108,6 +113,17 @@ pub struct ServeArgs {
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
+    /// Serve https with this certificate chain (PEM); read again on SIGHUP.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// A reverse proxy in front terminates TLS: trust its
+    /// `X-Forwarded-Proto: https` (secure cookies, HSTS). Only with a proxy
+    /// that sets the header itself.
+    #[arg(long)]
+    pub behind_https_proxy: bool,
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 32 * 1024 * 1024)]
     pub max_body_bytes: usize,

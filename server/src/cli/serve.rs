@@ -20,6 +20,7 @@ use crate::engine::rebuild;
 use crate::engine::writer::{self, WriteError, WriterConfig};
 use crate::http::body::LargeBodies;
 use crate::http::connections::ConnectionLimits;
+use crate::http::tls::{Tls, TlsError, TlsFiles};
 use crate::http::{self, AppState, Limits};
 use crate::store::{SqliteStorage, Storage, StorageError};
 
@@ -27,6 +28,8 @@ use crate::store::{SqliteStorage, Storage, StorageError};
 pub struct ServeOptions {
     pub data: PathBuf,
     pub listen: SocketAddr,
+    /// Terminate TLS with this certificate and key (reloaded on SIGHUP).
+    pub tls: Option<TlsFiles>,
     pub limits: Limits,
     pub connections: ConnectionLimits,
     pub writer: WriterConfig,
@@ -40,6 +43,8 @@ pub enum ServeError {
     Writer(#[from] WriteError),
     #[error("another stairwell server is serving {0}")]
     AlreadyServing(PathBuf),
+    #[error("TLS: {0}")]
+    Tls(#[from] TlsError),
     #[error("cannot listen on {addr}: {err}")]
     Listen {
         addr: SocketAddr,
@@ -61,6 +66,12 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         max_connections: connection_cap(options.connections.max_connections),
         ..options.connections
     };
+    let tls = options
+        .tls
+        .clone()
+        .map(Tls::load)
+        .transpose()?
+        .map(Arc::new);
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&options.data)?);
     let _lock = lock_data_dir(&options.data)?;
     rebuild::after_upgrade(&*storage);
@@ -80,7 +91,10 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
             err,
         })?;
     let addr = listener.local_addr()?;
-    announce(addr);
+    if let Some(tls) = &tls {
+        reload_on_hangup(tls.clone());
+    }
+    announce(addr, tls.is_some());
     tracing::info!(%addr, data = %options.data.display(), "serving");
     let state = Arc::new(AppState {
         storage,
@@ -97,6 +111,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         listener,
         app(state),
         connections,
+        tls,
         metrics,
         shutdown_signal(),
     )
@@ -150,12 +165,33 @@ fn limit_text(limit: Option<u64>) -> String {
     limit.map_or_else(|| "unlimited".to_owned(), |n| n.to_string())
 }
 
-fn announce(addr: SocketAddr) {
+fn announce(addr: SocketAddr, https: bool) {
     use std::io::Write as _;
     let mut out = std::io::stdout();
+    let scheme = if https { "https" } else { "http" };
     // Tests and scripts read the port from this line; nothing else is on stdout.
-    let _ = writeln!(out, "listening on http://{addr}");
+    let _ = writeln!(out, "listening on {scheme}://{addr}");
     let _ = out.flush();
+}
+
+/// Reads the certificate again on every SIGHUP; a failed reload keeps the
+/// one in use and is logged.
+fn reload_on_hangup(tls: Arc<Tls>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("cannot listen for SIGHUP: the certificate is reloaded only at restart");
+        return;
+    };
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!("TLS certificate reloaded"),
+                Err(err) => {
+                    tracing::error!(%err, "TLS certificate not reloaded; the old one stays")
+                }
+            }
+        }
+    });
 }
 
 async fn shutdown_signal() {

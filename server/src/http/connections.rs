@@ -26,11 +26,13 @@ use hyper::Request;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
+use super::https::{Https, forwarded_https};
+use super::tls::Tls;
 use crate::engine::metrics::Metrics;
 
 /// How connections are bounded.
@@ -43,6 +45,8 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// The longest pause between two pieces of a request body.
     pub body_stall_timeout: Duration,
+    /// A proxy in front terminates TLS and says so in `X-Forwarded-Proto`.
+    pub behind_https_proxy: bool,
 }
 
 impl Default for ConnectionLimits {
@@ -51,6 +55,7 @@ impl Default for ConnectionLimits {
             max_connections: 4096,
             header_timeout: Duration::from_secs(15),
             body_stall_timeout: Duration::from_secs(20),
+            behind_https_proxy: false,
         }
     }
 }
@@ -68,11 +73,13 @@ const DRAIN: Duration = Duration::from_secs(10);
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
 
 /// Serves `app` on `listener` until `shutdown` resolves, then lets the
-/// requests in flight finish (for at most 10 s).
+/// requests in flight finish (for at most 10 s). With `tls`, every
+/// connection is TLS, its handshake held to the header deadline.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     limits: ConnectionLimits,
+    tls: Option<Arc<Tls>>,
     metrics: Arc<Metrics>,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -105,18 +112,25 @@ pub async fn serve(
             app: app.clone(),
             addr,
             body_stall_timeout: limits.body_stall_timeout,
+            https: tls.is_some(),
+            behind_https_proxy: limits.behind_https_proxy,
         };
-        let run = run(
-            stream,
-            served,
-            connection,
-            builder.clone(),
-            stopping.clone(),
-        );
+        let (builder, stopping) = (builder.clone(), stopping.clone());
+        let acceptor = tls.as_ref().map(|tls| tls.acceptor());
+        let handshake = limits.header_timeout;
         let (open, metrics) = (open.clone(), metrics.clone());
         metrics.connection_opened();
         tokio::spawn(async move {
-            run.await;
+            match acceptor {
+                None => run(stream, served, connection, builder, stopping).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(handshake, acceptor.accept(stream)).await {
+                        Ok(Ok(stream)) => run(stream, served, connection, builder, stopping).await,
+                        Ok(Err(err)) => tracing::debug!(%err, %addr, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(%addr, "TLS handshake timed out"),
+                    }
+                }
+            }
             metrics.connection_closed();
             open.closed(id);
         });
@@ -151,16 +165,22 @@ struct Served {
     app: Router,
     addr: SocketAddr,
     body_stall_timeout: Duration,
+    /// The connection is TLS: requests carry [`Https`].
+    https: bool,
+    /// The proxy in front terminates TLS: its `X-Forwarded-Proto` counts.
+    behind_https_proxy: bool,
 }
 
 /// Reads one connection until it ends, is evicted, or the server stops.
-async fn run(
-    stream: TcpStream,
+async fn run<S>(
+    stream: S,
     served: Served,
     connection: Arc<Connection>,
     builder: http1::Builder,
     mut stopping: watch::Receiver<bool>,
-) {
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let tracked = connection.clone();
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let (served, in_flight) = (served.clone(), InFlight::enter(&tracked));
@@ -188,6 +208,9 @@ async fn answer(
     in_flight: InFlight,
 ) -> axum::response::Response {
     request.extensions_mut().insert(ConnectInfo(served.addr));
+    if served.https || (served.behind_https_proxy && forwarded_https(request.headers())) {
+        request.extensions_mut().insert(Https);
+    }
     let stall = served.body_stall_timeout;
     let request = request.map(|incoming| Body::new(TimeoutBody::new(stall, incoming)));
     let response = match served.app.oneshot(request).await {

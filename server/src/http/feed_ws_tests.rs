@@ -76,7 +76,7 @@ async fn next_text(socket: &mut Socket, wait: Duration) -> Option<String> {
 /// A field device of `who`'s: enrolls, opens a sheet, syncs it up.
 fn push_from_a_device(server_url: String, who: Person) -> u64 {
     let mut store = Store::open_in_memory().expect("store");
-    http::enroll(&mut store, &server_url, &who.token).expect("enroll");
+    http::enroll(&mut store, &server_url, &who.token, None).expect("enroll");
     let now = Utc::now();
     let intake = Intake {
         resident_name: "王女士".into(),

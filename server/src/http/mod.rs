@@ -12,6 +12,7 @@ pub mod connections;
 pub mod error;
 pub mod feed_sockets;
 pub mod feed_ws;
+pub mod https;
 pub mod identity;
 pub mod reports;
 pub mod state;
@@ -19,6 +20,7 @@ pub mod sync;
 #[cfg(test)]
 pub(crate) mod testing;
 pub mod tickets;
+pub mod tls;
 
 use std::sync::Arc;
 
@@ -51,6 +53,7 @@ pub fn router(state: Arc<AppState>, pages: Router<Arc<AppState>>) -> Router {
         .merge(pages)
         // The sync handler enforces its own, configurable body limit.
         .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn(https::secure_cookies_and_hsts))
         .layer(middleware::from_fn_with_state(metrics, count_requests))
         .with_state(state)
 }

@@ -214,6 +214,7 @@ fn serve(data: &Path, listen: SocketAddr) -> ExitCode {
     let options = ServeOptions {
         data: data.to_owned(),
         listen,
+        tls: None,
         limits: Limits::default(),
         connections: Default::default(),
         writer: WriterConfig::default(),

@@ -132,7 +132,7 @@ fn the_demo_seeds_every_state_once_and_devices_pull_it() {
     let server = TestServer::start(&data);
     let mut store = Store::open_in_memory().expect("store");
     let identity =
-        http::enroll(&mut store, &server.url(), token_of(&tokens, PATROL)).expect("enroll");
+        http::enroll(&mut store, &server.url(), token_of(&tokens, PATROL), None).expect("enroll");
     assert_eq!(identity.user, PATROL);
     http::sync(&mut store, &server.url(), token_of(&tokens, PATROL), |_| {
         true
