@@ -17,6 +17,8 @@
 //!   browser stand-in and phones that sync beside it.
 //! - [`browser`]: a real headless Chromium over WebDriver (viewport size,
 //!   language, sign-in, screenshots) for the console's browser tests.
+//! - [`certs`]: certificate authorities and server certificates made by a
+//!   test, for https.
 //! - [`records`]: sample inputs (intakes, routes, findings) and a clock.
 //! - [`storm`]: a sync storm under repeated SIGKILL, with its ledger checks
 //!   (`tests/server_kill.rs`, `tests/faults_soak.rs`).
@@ -60,6 +62,7 @@
 pub mod api;
 pub mod bench;
 pub mod browser;
+pub mod certs;
 pub mod console;
 pub mod device;
 pub mod faults;

@@ -5,55 +5,14 @@
 //! session cookie is `Secure` and HSTS is sent over https; a certificate
 //! replaced on disk is taken on SIGHUP without a restart.
 
-use std::net::{IpAddr, Ipv4Addr};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use rcgen::{BasicConstraints, Certificate, CertificateParams, DnType, IsCa, KeyPair, SanType};
 use stairwell_core::record::Role;
 use stairwell_tests::api::admin_ok;
+use stairwell_tests::certs::Authority;
 use stairwell_tests::field_cli::{field, field_error, open_sheet};
 use stairwell_tests::server::{Server, binary};
-
-/// A certificate authority and the key it signs with.
-struct Authority {
-    cert: Certificate,
-    key: KeyPair,
-}
-
-impl Authority {
-    fn new(name: &str) -> Authority {
-        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.distinguished_name.push(DnType::CommonName, name);
-        let key = KeyPair::generate().expect("key");
-        let cert = params.self_signed(&key).expect("self-signed");
-        Authority { cert, key }
-    }
-
-    /// Writes the authority's certificate, and a server certificate for
-    /// 127.0.0.1 it signed with its key, into `dir`; returns their paths.
-    fn issue(&self, dir: &Path, name: &str) -> (PathBuf, PathBuf, PathBuf) {
-        let mut params = CertificateParams::new(vec!["localhost".to_owned()]).expect("params");
-        params
-            .subject_alt_names
-            .push(SanType::IpAddress(IpAddr::V4(Ipv4Addr::LOCALHOST)));
-        params.distinguished_name.push(DnType::CommonName, name);
-        let key = KeyPair::generate().expect("key");
-        let cert = params
-            .signed_by(&key, &self.cert, &self.key)
-            .expect("signed");
-        let paths = (
-            dir.join(format!("{name}-ca.pem")),
-            dir.join(format!("{name}.pem")),
-            dir.join(format!("{name}-key.pem")),
-        );
-        std::fs::write(&paths.0, self.cert.pem()).expect("ca");
-        std::fs::write(&paths.1, cert.pem()).expect("cert");
-        std::fs::write(&paths.2, key.serialize_pem()).expect("key");
-        paths
-    }
-}
 
 /// An estate with a front-desk user and their device token.
 fn estate(data: &Path) -> String {
@@ -263,4 +222,205 @@ fn over_https_the_console_cookie_is_secure_and_hsts_is_sent() {
         .to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
     assert!(cookie.contains("HttpOnly"), "{cookie}");
+}
+
+/// Debian's nginx, run by the test on a loopback port in its own process
+/// group (killed with it, never the `kill` program), terminating TLS in
+/// front of the server as a company's reverse proxy would.
+struct Nginx {
+    child: std::process::Child,
+    port: u16,
+}
+
+const NGINX: &str = "/usr/sbin/nginx";
+
+impl Nginx {
+    fn start(dir: &Path, cert: &Path, key: &Path, backend: &str) -> Nginx {
+        assert!(
+            Path::new(NGINX).exists(),
+            "{NGINX} is missing: the reverse-proxy test needs Debian's nginx \
+             (scripts/install-test-deps installs it)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let root = dir.join("nginx");
+        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"] {
+            std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
+        }
+        let backend = backend.trim_start_matches("http://");
+        // Workers of a root master would run as nobody: keep them root so
+        // they can read the test's temporary files.
+        let user = if rustix::process::geteuid().is_root() {
+            "user root;"
+        } else {
+            ""
+        };
+        let config = format!(
+            "{user}\ndaemon off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
+             error_log {root}/logs/error.log info;\nevents {{ worker_connections 64; }}\n\
+             http {{\n  access_log off;\n  client_body_temp_path {root}/body;\n\
+               proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n\
+               uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n\
+               client_max_body_size 64m;\n\
+               map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n\
+               server {{\n    listen 127.0.0.1:{port} ssl;\n\
+                 ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
+                 location / {{\n      proxy_pass http://{backend};\n\
+                   proxy_http_version 1.1;\n      proxy_set_header Host $host;\n\
+                   proxy_set_header Upgrade $http_upgrade;\n\
+                   proxy_set_header Connection $connection_upgrade;\n\
+                   proxy_set_header X-Forwarded-Proto https;\n\
+                   proxy_set_header X-Forwarded-For $remote_addr;\n\
+                   proxy_read_timeout 1h;\n      proxy_buffering off;\n    }}\n  }}\n}}\n",
+            root = root.display(),
+            cert = cert.display(),
+            key = key.display(),
+        );
+        let conf = root.join("nginx.conf");
+        std::fs::write(&conf, config).expect("nginx.conf");
+        let mut command = std::process::Command::new(NGINX);
+        command
+            .arg("-p")
+            .arg(&root)
+            .arg("-c")
+            .arg(&conf)
+            .arg("-e")
+            .arg(root.join("logs/startup.log"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().expect("start nginx");
+        let nginx = Nginx { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return nginx;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "nginx did not listen on {port}: {}",
+            std::fs::read_to_string(root.join("logs/error.log")).unwrap_or_default()
+        );
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let group = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+        let _ = self.child.wait();
+    }
+}
+
+/// The feed's WebSocket over TLS through the proxy, trusting `ca` only.
+async fn feed_socket(
+    port: u16,
+    ca: &Path,
+    token: &str,
+) -> tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<tokio::net::TcpStream>> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls::pki_types::CertificateDer::pem_file_iter(ca).expect("ca") {
+        roots.add(cert.expect("cert")).expect("root");
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").expect("name");
+    let tls = connector.connect(name, tcp).await.expect("TLS to nginx");
+    let mut request =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(format!(
+            "wss://127.0.0.1:{port}/v1/feed/ws"
+        ))
+        .expect("request");
+    request.headers_mut().insert(
+        "Authorization",
+        format!("Bearer {token}").parse().expect("header"),
+    );
+    let (socket, _) = tokio_tungstenite::client_async(request, tls)
+        .await
+        .expect("the feed's WebSocket through nginx");
+    socket
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn phones_sync_and_hear_the_feed_through_a_tls_terminating_nginx() {
+    use futures_util::StreamExt;
+    let dir = tempfile::tempdir().expect("dir");
+    let data = dir.path().join("data");
+    let token = estate(&data);
+    let authority = Authority::new("East Court CA");
+    let (ca, cert, key) = authority.issue(dir.path(), "proxy");
+    let server = Server::start(&data, &["--behind-https-proxy"]);
+    let nginx = Nginx::start(dir.path(), &cert, &key, server.url());
+    let url = format!("https://127.0.0.1:{}", nginx.port);
+
+    let phone = dir.path().join("phone.db");
+    let other = dir.path().join("other.db");
+    tokio::task::block_in_place(|| {
+        for store in [&phone, &other] {
+            let out = enroll(store, &url, &token, Some(&ca));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    });
+    // The other phone listens to the feed through nginx's TLS.
+    let mut socket = feed_socket(nginx.port, &ca, &token).await;
+    let id = tokio::task::block_in_place(|| {
+        let id = open_sheet(&phone, "stairwell lamp out");
+        field(&phone, &["sync"]);
+        id
+    });
+    let heard = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Text(text))) => {
+                    return text.to_string();
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("the feed closed: {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("the push was announced through nginx within 10 s");
+    assert!(heard.contains("\"feed\""), "{heard}");
+    tokio::task::block_in_place(|| {
+        field(&other, &["sync"]);
+        assert!(field(&other, &["show", &id]).contains("stairwell lamp out"));
+    });
+
+    // The proxy says https, and the server was told to trust it: HSTS.
+    let pem = std::fs::read(&ca).expect("ca");
+    let roots: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+            _ => None,
+        })
+        .collect();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                .build(),
+        )
+        .build()
+        .into();
+    let login =
+        tokio::task::block_in_place(|| agent.get(format!("{url}/login")).call().expect("login"));
+    assert!(login.headers().get("strict-transport-security").is_some());
+    drop(nginx);
 }
