@@ -41,7 +41,7 @@ pub fn forms(ctx: &Ctx, record: &AnyRecord) -> String {
         return out;
     }
     format!(
-        "<section id=\"actions\" class=\"actions\" data-keep=\"1\"><h2>{}</h2>{out}</section>",
+        "<section id=\"actions\" class=\"actions\"><h2>{}</h2>{out}</section>",
         esc(ctx.t("action.title"))
     )
 }
@@ -57,7 +57,7 @@ fn resident_of(record: &AnyRecord) -> String {
 fn form_start(ctx: &Ctx, id: &str, action: &str, multipart: bool) -> String {
     format!(
         "<form method=\"post\" action=\"/records/{id}/act\" class=\"stack action\" \
-         id=\"{form_id}-form\"{enctype}>{csrf}<input type=\"hidden\" name=\"action\" value=\"{action}\">",
+         id=\"{form_id}-form\" data-keep=\"1\"{enctype}>{csrf}<input type=\"hidden\" name=\"action\" value=\"{action}\">",
         form_id = action.replace('_', "-"),
         enctype = if multipart {
             " enctype=\"multipart/form-data\""

@@ -19,6 +19,7 @@ use stairwell_core::rules::duty_day::duty_day_of;
 
 use super::duty_desk;
 use super::html::{self, esc};
+use super::people::People;
 use super::session::{Ctx, PageError, blocking};
 use crate::http::state::AppState;
 
@@ -78,17 +79,19 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
             .map_err(|_| PageError::BadRequest(ctx.t("error.bad_request").to_owned()))?
     };
     let id = DutyLog::id_for(&estate.id, date).to_string();
-    let log = blocking(state, move |storage| {
+    let estates = vec![estate.id.clone()];
+    let (log, people) = blocking(state, move |storage| {
+        let people = People::of(storage, &estates)?;
         let Some(stored) = storage.load_record(&id)? else {
-            return Ok(None);
+            return Ok((None, people));
         };
         match AnyRecord::load(&stored.bytes) {
-            Ok(AnyRecord::DutyLog(log)) => Ok(Some(log)),
-            _ => Ok(None),
+            Ok(AnyRecord::DutyLog(log)) => Ok((Some(log), people)),
+            _ => Ok((None, people)),
         }
     })
-    .await?
-    .filter(|log| log.doc().header().estate == estate.id);
+    .await?;
+    let log = log.filter(|log| log.doc().header().estate == estate.id);
 
     let prev = date.pred_opt().unwrap_or(date);
     let next = date.succ_opt().unwrap_or(date);
@@ -137,16 +140,14 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
         log.id(),
         esc(ctx.t("duty.record"))
     ));
-    out.push_str(&entries_html(ctx, &view, tz));
+    out.push_str(&entries_html(ctx, &view, &people, tz));
     out.push_str(&handovers_html(ctx, &log, &view, tz));
     out.push_str(&format!("<h2>{}</h2>", esc(ctx.t("duty.sign_off"))));
     match &view.sign_off {
         Some(sign_off) => out.push_str(&format!(
-            "<p id=\"duty-signed\" class=\"ok\">{} <a href=\"/records/{}/blobs/{}\">{}</a> · {} · {}</p>",
+            "<p id=\"duty-signed\" class=\"ok\">{} {} · {} · {}</p>",
             esc(&ctx.lang.tf("duty.signed_by", &[&sign_off.signature.signer])),
-            log.id(),
-            sign_off.signature.blob,
-            esc(ctx.t("record.signature")),
+            signed(&log, &sign_off.signature),
             esc(&html::time(sign_off.at, tz)),
             esc(&sign_off.comment),
         )),
@@ -159,7 +160,7 @@ async fn render(state: &Arc<AppState>, ctx: &Ctx, query: &DutyQuery) -> Result<S
     Ok(out)
 }
 
-fn entries_html(ctx: &Ctx, view: &DutyLogView, tz: chrono_tz::Tz) -> String {
+fn entries_html(ctx: &Ctx, view: &DutyLogView, people: &People, tz: chrono_tz::Tz) -> String {
     let mut out = format!(
         "<h2>{}</h2><div class=\"table-wrap\"><table id=\"duty-entries\"><thead><tr><th>#</th><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
@@ -210,7 +211,7 @@ fn entries_html(ctx: &Ctx, view: &DutyLogView, tz: chrono_tz::Tz) -> String {
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td></tr>",
             index + 1,
             esc(&html::time(entry.at, tz)),
-            esc(&entry.user),
+            esc(&people.name(ctx.lang, &entry.user)),
             esc(&html::vocab(ctx.lang, &category)),
             esc(&entry.text),
             notes.join(" "),
@@ -232,14 +233,7 @@ fn handovers_html(ctx: &Ctx, log: &DutyLog, view: &DutyLogView, tz: chrono_tz::T
     }
     for record in &view.handovers {
         let handover = &record.handover;
-        let sign = |signature: &stairwell_core::kinds::Signature| {
-            format!(
-                "<a href=\"/records/{}/blobs/{}\">{}</a>",
-                log.id(),
-                signature.blob,
-                esc(&signature.signer)
-            )
-        };
+        let sign = |signature: &stairwell_core::kinds::Signature| signed(log, signature);
         let equipment: String = handover
             .equipment
             .iter()
@@ -286,4 +280,16 @@ fn handovers_html(ctx: &Ctx, log: &DutyLog, view: &DutyLogView, tz: chrono_tz::T
         ));
     }
     out
+}
+
+/// A signature on the log: its thumbnail and who signed, linking to the
+/// whole image.
+fn signed(log: &DutyLog, signature: &stairwell_core::kinds::Signature) -> String {
+    format!(
+        "<a class=\"signature\" href=\"/records/{id}/blobs/{hash}\"><img src=\"/records/{id}/blobs/{hash}/thumb\" \
+         alt=\"{signer}\" loading=\"lazy\"> {signer}</a>",
+        id = log.id(),
+        hash = signature.blob,
+        signer = esc(&signature.signer)
+    )
 }

@@ -83,7 +83,7 @@ pub fn forms(ctx: &Ctx, estate: &str, date: NaiveDate, log: Option<&DutyLog>) ->
         return out;
     }
     format!(
-        "<section id=\"duty-actions\" class=\"actions\" data-keep=\"1\"><h2>{}</h2>{out}</section>",
+        "<section id=\"duty-actions\" class=\"actions\"><h2>{}</h2>{out}</section>",
         esc(ctx.t("action.title"))
     )
 }
@@ -95,9 +95,11 @@ struct DayFields<'a> {
 }
 
 impl DayFields<'_> {
-    fn start(&self, ctx: &Ctx, step: &str, multipart: bool) -> String {
+    /// The opening of a form posting to `/duty/{step}`, with its `id`
+    /// (kept as typed through a live refresh) and extra classes.
+    fn start(&self, ctx: &Ctx, step: &str, id: &str, class: &str, multipart: bool) -> String {
         format!(
-            "<form method=\"post\" action=\"/duty/{step}\" class=\"stack action\" id=\"duty-{step}-form\"{enctype}>\
+            "<form method=\"post\" action=\"/duty/{step}\" class=\"stack action{class}\" id=\"{id}\" data-keep=\"1\"{enctype}>\
              {csrf}<input type=\"hidden\" name=\"estate\" value=\"{estate}\">\
              <input type=\"hidden\" name=\"date\" value=\"{date}\">",
             enctype = if multipart {
@@ -124,7 +126,7 @@ fn entry_form(ctx: &Ctx, day: &DayFields<'_>) -> String {
          <label class=\"check\"><input type=\"checkbox\" name=\"follow_up\" id=\"entry-follow-up\">{follow_up}</label>\
          <label class=\"check\"><input type=\"checkbox\" name=\"important\" id=\"entry-important\">{important}</label>\
          <button type=\"submit\" id=\"append-entry\">{title}</button></form>",
-        start = day.start(ctx, "entry", false),
+        start = day.start(ctx, "entry", "duty-entry-form", "", false),
         title = esc(ctx.t("duty.append")),
         text_label = esc(ctx.t("duty.text")),
         category_label = esc(ctx.t("field.category")),
@@ -143,9 +145,13 @@ fn close_forms(ctx: &Ctx, day: &DayFields<'_>, view: &DutyLogView) -> String {
                  <input type=\"hidden\" name=\"entry\" value=\"{entry}\">\
                  <label>{outcome_label}<input name=\"outcome\" required></label>\
                  <button type=\"submit\" class=\"close-follow-up\">{title}</button></form>",
-                start = day
-                    .start(ctx, "close", false)
-                    .replace("id=\"duty-close-form\"", "class=\"close-form\""),
+                start = day.start(
+                    ctx,
+                    "close",
+                    &format!("close-{}", esc(&open.entry)),
+                    " close-form",
+                    false
+                ),
                 title = esc(ctx.t("duty.close")),
                 text = esc(&open.text),
                 entry = esc(&open.entry),
@@ -211,7 +217,7 @@ fn handover_form(ctx: &Ctx, day: &DayFields<'_>, view: &DutyLogView) -> String {
          <label>{out_sig}<input type=\"file\" name=\"signature_out\" accept=\"image/*\" required></label>\
          <label>{in_sig}<input type=\"file\" name=\"signature_in\" accept=\"image/*\" required></label>\
          <button type=\"submit\" id=\"hand-over\">{title}</button></form>",
-        start = day.start(ctx, "handover", true),
+        start = day.start(ctx, "handover", "duty-handover-form", "", true),
         title = esc(ctx.t("duty.hand_over")),
         out_label = esc(ctx.t("duty.outgoing")),
         me = esc(&ctx.user.name),
@@ -232,7 +238,7 @@ fn sign_off_form(ctx: &Ctx, day: &DayFields<'_>) -> String {
          <label>{comment_label}<input name=\"comment\" id=\"sign-off-comment\"></label>\
          <label>{image_label}<input type=\"file\" name=\"signature\" id=\"sign-off-signature\" accept=\"image/*\" required></label>\
          <button type=\"submit\" id=\"sign-off\">{title}</button></form>",
-        start = day.start(ctx, "sign-off", true),
+        start = day.start(ctx, "sign-off", "duty-sign-off-form", "", true),
         title = esc(ctx.t("duty.sign_off_action")),
         comment_label = esc(ctx.t("duty.comment")),
         image_label = esc(ctx.t("action.signature_image")),

@@ -525,12 +525,12 @@ pub const MESSAGES: &[(&str, &str, &str)] = &[
     (
         "duty.counts_intact",
         "共追加 {0} 条，显示 {1} 条：没有任何记录被删除（服务器拒绝删除）。",
-        "{0} entries ever appended, {1} shown: none was ever removed (the server refuses removals).",
+        "Entries ever appended: {0}; shown: {1}. None was ever removed (the server refuses removals).",
     ),
     (
         "duty.counts_differ",
         "共追加 {0} 条，但只显示 {1} 条！",
-        "{0} entries ever appended, but {1} shown!",
+        "Entries ever appended: {0}, but shown: {1}!",
     ),
     (
         "duty.record",
