@@ -45,6 +45,28 @@ fn estate(data: &Path) -> String {
     stairwell_tests::api::issue(data, "lin", Role::FrontDesk).token
 }
 
+/// An https client trusting the authority in `ca` alone, following no
+/// redirects.
+fn trusting(ca: &Path) -> ureq::Agent {
+    let pem = std::fs::read(ca).expect("ca");
+    let roots: Vec<_> = ureq::tls::parse_pem(&pem)
+        .filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+            _ => None,
+        })
+        .collect();
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .tls_config(
+            ureq::tls::TlsConfig::builder()
+                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
 fn enroll(store: &Path, url: &str, token: &str, ca: Option<&Path>) -> std::process::Output {
     let mut command = std::process::Command::new(binary());
     command
@@ -164,23 +186,7 @@ fn over_https_the_console_cookie_is_secure_and_hsts_is_sent() {
             key.to_str().expect("path"),
         ],
     );
-    let pem = std::fs::read(&ca).expect("ca");
-    let roots: Vec<_> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-            _ => None,
-        })
-        .collect();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
-                .build(),
-        )
-        .build()
-        .into();
+    let agent = trusting(&ca);
     let url = server.url();
     let mut form = agent
         .get(format!("{url}/login"))
@@ -403,22 +409,7 @@ async fn phones_sync_and_hear_the_feed_through_a_tls_terminating_nginx() {
     });
 
     // The proxy says https, and the server was told to trust it: HSTS.
-    let pem = std::fs::read(&ca).expect("ca");
-    let roots: Vec<_> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-            _ => None,
-        })
-        .collect();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .tls_config(
-            ureq::tls::TlsConfig::builder()
-                .root_certs(ureq::tls::RootCerts::new_with_certs(&roots))
-                .build(),
-        )
-        .build()
-        .into();
+    let agent = trusting(&ca);
     let login =
         tokio::task::block_in_place(|| agent.get(format!("{url}/login")).call().expect("login"));
     assert!(login.headers().get("strict-transport-security").is_some());
