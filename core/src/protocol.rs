@@ -26,6 +26,24 @@ pub const SYNC_PATH: &str = "/v1/sync";
 /// The path that tells a device who its token speaks for (`GET`, CBOR
 /// [`Identity`]); a device calls it when it enrolls.
 pub const IDENTITY_PATH: &str = "/v1/me";
+/// A phone exchanges a one-time enrollment code for its device token.
+pub const ENROLL_PATH: &str = "/v1/enroll";
+
+/// `POST /v1/enroll`: the code the office issued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub version: u32,
+    pub code: String,
+}
+
+/// The answer to a code: the device's own token, shown only this once,
+/// and who it speaks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub version: u32,
+    pub token: String,
+    pub identity: Identity,
+}
 
 /// Who a device token speaks for, and the estates it may sync.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -202,6 +220,12 @@ pub enum ErrorCode {
     /// 503: the server is at a bound it keeps for everyone (large requests
     /// read at once); try again after the `Retry-After` seconds.
     Busy,
+    /// 400: the enrollment code is unknown, used or expired; the message
+    /// says which.
+    BadCode,
+    /// 429: too many wrong tries from here; try again after the
+    /// `Retry-After` seconds.
+    TooManyTries,
 }
 
 /// Encodes a message as CBOR.

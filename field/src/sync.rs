@@ -23,6 +23,11 @@ pub struct EnrollArgs {
     /// machine in the process list; prefer --token-stdin or STAIRWELL_TOKEN.
     #[arg(long, conflicts_with = "token_stdin")]
     pub token: Option<String>,
+    /// A one-time enrollment code the office issued (`XXXX-XXXX`, 15
+    /// minutes, single use), instead of a token: the server then makes
+    /// this device's token and sends it here only.
+    #[arg(long, conflicts_with_all = ["token_stdin", "token"])]
+    pub code: Option<String>,
     /// The estate's own certificate authority (a PEM file), when its
     /// server's certificate is not one this machine trusts; kept in the
     /// store and the only root trusted for this server from then on.
@@ -46,9 +51,9 @@ pub struct WhoamiArgs {
     pub json: bool,
 }
 
-/// Asks the server who the token speaks for and keeps it in the store.
+/// Asks the server who the token (or the code) speaks for and keeps it in
+/// the store.
 pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
-    let token = token_of(args)?;
     let ca_pem = args
         .ca
         .as_ref()
@@ -58,15 +63,18 @@ pub fn enroll(store: &mut Store, args: &EnrollArgs) -> Result<(), FieldError> {
             })
         })
         .transpose()?;
-    let identity =
-        http::enroll(store, &args.server, &token, ca_pem.as_deref()).map_err(|err| match err {
-            TransportError::Refused { status, message } => FieldError::input(format!(
-                "the server refused the enrollment ({status}): {message}"
-            )),
-            TransportError::BadServerUrl(reason) => FieldError::input(reason),
-            err @ TransportError::BadCa(_) => FieldError::input(err.to_string()),
-            other => FieldError::Sync(other),
-        })?;
+    let enrolled = match &args.code {
+        Some(code) => http::enroll_with_code(store, &args.server, code, ca_pem.as_deref()),
+        None => http::enroll(store, &args.server, &token_of(args)?, ca_pem.as_deref()),
+    };
+    let identity = enrolled.map_err(|err| match err {
+        TransportError::Refused { status, message } => FieldError::input(format!(
+            "the server refused the enrollment ({status}): {message}"
+        )),
+        TransportError::BadServerUrl(reason) => FieldError::input(reason),
+        err @ TransportError::BadCa(_) => FieldError::input(err.to_string()),
+        other => FieldError::Sync(other),
+    })?;
     let server = http::server_url(&args.server).unwrap_or_else(|_| args.server.clone());
     let shown = IdentityOut::new(&server, &identity);
     if args.json {

@@ -99,6 +99,27 @@ impl FieldStore {
         Ok(Identity::new(identity, &server_url))
     }
 
+    /// Enrolls this phone with a one-time code the office issued (shown
+    /// with a QR code in the console, or printed by `stairwell admin device
+    /// issue --code`) instead of a token: the server makes the phone's
+    /// token and sends it here only. A wrong, used or expired code is
+    /// refused with the server's reason; `ca_pem` as for [`Self::enroll`].
+    #[uniffi::method(default(ca_pem = None))]
+    pub fn enroll_with_code(
+        &self,
+        server_url: String,
+        code: String,
+        ca_pem: Option<String>,
+    ) -> Result<Identity> {
+        let server_url = server_url.trim().trim_end_matches('/').to_owned();
+        if code.trim().is_empty() {
+            return Err(StairwellError::invalid("code", "is required"));
+        }
+        let mut store = self.connection()?;
+        let identity = http::enroll_with_code(&mut store, &server_url, &code, ca_pem.as_deref())?;
+        Ok(Identity::new(identity, &server_url))
+    }
+
     /// Who this phone acts for; `None` before it is enrolled. Works offline.
     pub fn whoami(&self) -> Result<Option<Identity>> {
         let enrollment = self.lock()?.enrollment()?;

@@ -41,6 +41,30 @@ pub fn admin_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The estate `e1` ("East", Asia/Shanghai) with one user of `role`
+/// (named as its id), made with the admin command line: the smallest
+/// world a test of one phone needs.
+pub fn east_with_user(data: &Path, user: &str, role: &str) {
+    admin_ok(
+        data,
+        &[
+            "estate",
+            "add",
+            "e1",
+            "--name",
+            "East",
+            "--tz",
+            "Asia/Shanghai",
+        ],
+    );
+    admin_ok(
+        data,
+        &[
+            "user", "add", user, "--name", user, "--role", role, "--estate", "e1",
+        ],
+    );
+}
+
 /// A device as issued by the admin command line, with the editor its
 /// phone would write events as.
 #[derive(Debug, Clone)]

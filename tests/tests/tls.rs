@@ -9,39 +9,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use stairwell_core::record::Role;
-use stairwell_tests::api::admin_ok;
 use stairwell_tests::certs::Authority;
 use stairwell_tests::field_cli::{field, field_error, open_sheet};
 use stairwell_tests::server::{Server, binary};
 
 /// An estate with a front-desk user and their device token.
 fn estate(data: &Path) -> String {
-    admin_ok(
-        data,
-        &[
-            "estate",
-            "add",
-            "e1",
-            "--name",
-            "East",
-            "--tz",
-            "Asia/Shanghai",
-        ],
-    );
-    admin_ok(
-        data,
-        &[
-            "user",
-            "add",
-            "lin",
-            "--name",
-            "Lin",
-            "--role",
-            "front_desk",
-            "--estate",
-            "e1",
-        ],
-    );
+    stairwell_tests::api::east_with_user(data, "lin", "front_desk");
     stairwell_tests::api::issue(data, "lin", Role::FrontDesk).token
 }
 

@@ -10,7 +10,10 @@ use super::blobs::{
 };
 use super::session::{SyncError, SyncSession, SyncStats};
 use crate::kinds::BlobHash;
-use crate::protocol::{CONTENT_TYPE, ErrorBody, IDENTITY_PATH, Identity, SYNC_PATH, decode};
+use crate::protocol::{
+    CONTENT_TYPE, ENROLL_PATH, EnrollRequest, EnrollResponse, ErrorBody, IDENTITY_PATH, Identity,
+    PROTOCOL_VERSION, SYNC_PATH, decode, encode,
+};
 use crate::store::{Enrollment, Store, blob_hash};
 
 /// Largest response read, far above a batch of records.
@@ -95,9 +98,49 @@ pub fn enroll(
         return Err(refusal(status, &bytes));
     }
     let identity: Identity = decode(&bytes).map_err(SyncError::BadResponse)?;
+    keep(store, base_url, token.to_owned(), identity, ca_pem)
+}
+
+/// Enrolls `store` with a one-time code the office issued instead of a
+/// token: the server makes this device's token and sends it here only,
+/// where it stays in the store. A wrong, used or expired code is refused
+/// with the server's reason.
+pub fn enroll_with_code(
+    store: &mut Store,
+    base_url: &str,
+    code: &str,
+    ca_pem: Option<&str>,
+) -> Result<Identity, TransportError> {
+    let base_url = server_url(base_url)?;
+    let request = EnrollRequest {
+        version: PROTOCOL_VERSION,
+        code: code.trim().to_owned(),
+    };
+    let mut response = agent(ca_pem)?
+        .post(format!("{base_url}{ENROLL_PATH}"))
+        .content_type(CONTENT_TYPE)
+        .send(&encode(&request)[..])
+        .map_err(unreachable)?;
+    let bytes = read_body(&mut response)?;
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(refusal(status, &bytes));
+    }
+    let answer: EnrollResponse = decode(&bytes).map_err(SyncError::BadResponse)?;
+    keep(store, base_url, answer.token, answer.identity, ca_pem)
+}
+
+/// Keeps the enrollment in the store; returns who it speaks for.
+fn keep(
+    store: &mut Store,
+    server_url: String,
+    token: String,
+    identity: Identity,
+    ca_pem: Option<&str>,
+) -> Result<Identity, TransportError> {
     let enrollment = Enrollment {
-        server_url: base_url,
-        token: token.to_owned(),
+        server_url,
+        token,
         identity: identity.clone(),
         ca_pem: ca_pem.map(str::to_owned),
     };

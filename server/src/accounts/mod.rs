@@ -5,6 +5,7 @@
 //! Console passwords are in [`password`]. These are the operations; what
 //! they store goes through [`crate::store::Storage`].
 
+pub mod codes;
 pub mod password;
 pub mod sign_in;
 

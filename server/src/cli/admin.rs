@@ -67,7 +67,24 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 "console password set for {id}; their open console sessions were ended"
             ))
         }
-        AdminCommand::Device(DeviceCommand::Issue { user, name }) => {
+        AdminCommand::Device(DeviceCommand::Issue {
+            user,
+            name,
+            code: true,
+        }) => {
+            let issued =
+                accounts::codes::issue_code(&storage, &user, name.as_deref(), chrono::Utc::now())?;
+            Ok(format!(
+                "code: {}\nuser: {}\nexpires: {}\nEnter it on the phone within {} minutes; it works once.",
+                issued.code,
+                issued.user,
+                issued
+                    .expires_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                accounts::codes::CODE_MINUTES
+            ))
+        }
+        AdminCommand::Device(DeviceCommand::Issue { user, name, .. }) => {
             let device = accounts::issue_device(&storage, &user, name.as_deref())?;
             Ok(format!(
                 "device_id: {}\nuser: {}\ntoken: {}\nThe token is shown only this once: put it on the device now.",

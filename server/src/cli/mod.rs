@@ -275,13 +275,19 @@ pub enum UserCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DeviceCommand {
-    /// Issue a device and print its token, once.
+    /// Issue a device and print its token, once; with --code, a one-time
+    /// code the phone exchanges for its token instead.
     Issue {
         #[arg(long)]
         user: String,
         /// A label for the device, e.g. "Wang's phone".
         #[arg(long)]
         name: Option<String>,
+        /// Print a short code (single use, 15 minutes) for `stairwell field
+        /// enroll --code`; the token is then made on the exchange and goes
+        /// only to the phone.
+        #[arg(long)]
+        code: bool,
     },
     /// Revoke a device: its token stops working at once.
     Revoke { device: String },

@@ -50,6 +50,18 @@ impl ApiError {
         busy
     }
 
+    /// 429: too many failed tries from this client; it may try again
+    /// after `retry_after` seconds.
+    pub(crate) fn too_many_tries(message: String, retry_after: u64) -> Self {
+        let mut refused = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::TooManyTries,
+            message,
+        );
+        refused.retry_after = Some(retry_after);
+        refused
+    }
+
     pub(crate) fn unauthorized(message: &str) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, message)
     }

@@ -27,7 +27,7 @@ pub async fn identity(State(state): State<Arc<AppState>>, Device(author): Device
     }
 }
 
-fn describe(
+pub(crate) fn describe(
     storage: &dyn Storage,
     author: &Author,
     max_blob_bytes: u64,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod blobs;
 pub mod body;
 pub mod connections;
+pub mod enroll;
 pub mod error;
 pub mod feed_sockets;
 pub mod feed_ws;
@@ -30,7 +31,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use stairwell_core::protocol::{IDENTITY_PATH, SYNC_PATH};
+use stairwell_core::protocol::{ENROLL_PATH, IDENTITY_PATH, SYNC_PATH};
 use stairwell_core::sync::blobs::{BLOBS_MISSING_PATH, BLOBS_PATH};
 
 use crate::engine::metrics::Metrics;
@@ -44,6 +45,10 @@ pub fn router(state: Arc<AppState>, pages: Router<Arc<AppState>>) -> Router {
     Router::new()
         .route(SYNC_PATH, post(sync::sync))
         .route(IDENTITY_PATH, get(identity::identity))
+        .route(
+            ENROLL_PATH,
+            post(enroll::enroll).layer(DefaultBodyLimit::max(enroll::MAX_ENROLL_BYTES)),
+        )
         .route(BLOBS_MISSING_PATH, post(blobs::missing))
         .route("/v1/blobs/{hash}", put(blobs::upload).get(blobs::download))
         .route("/healthz", get(healthz))
@@ -80,6 +85,7 @@ async fn count_requests(
     let path = match request.uri().path() {
         SYNC_PATH => SYNC_PATH,
         IDENTITY_PATH => IDENTITY_PATH,
+        ENROLL_PATH => ENROLL_PATH,
         BLOBS_MISSING_PATH => BLOBS_MISSING_PATH,
         path if path.starts_with(BLOBS_PATH) => "/v1/blobs/{hash}",
         "/healthz" => "/healthz",

@@ -38,6 +38,7 @@ macro_rules! storage_conformance_tests {
             estates_users_and_staff_round_trip,
             duplicates_conflict_and_unknown_estates_are_not_found,
             tokens_authenticate_until_their_device_is_revoked,
+            enrollment_codes_make_one_device_once_before_they_expire,
             records_round_trip,
             compaction_replaces_snapshot_and_chunks,
             sequence_numbers_increase_in_commit_order,
@@ -337,6 +338,62 @@ fn device(id: &str, user: &str, token_hash: &str) -> NewDevice {
         name: format!("{user}'s phone"),
         token_hash: token_hash.into(),
     }
+}
+
+pub(crate) fn enrollment_codes_make_one_device_once_before_they_expire(storage: &dyn Storage) {
+    use crate::store::{NewEnrollmentCode, Redeemed};
+    add_estates(storage);
+    add_user(storage, "lin", Role::FrontDesk, &[EAST]);
+    let now = chrono::Utc::now();
+    let code = |hash: &str, minutes: i64| NewEnrollmentCode {
+        code_hash: hash.into(),
+        user: "lin".into(),
+        device_name: "Desk tablet".into(),
+        expires_at: now + chrono::Duration::minutes(minutes),
+    };
+    storage
+        .add_enrollment_code(&code("code-1", 15))
+        .expect("code");
+    storage
+        .add_enrollment_code(&code("code-2", -1))
+        .expect("code");
+    let orphan = NewEnrollmentCode {
+        user: "nobody".into(),
+        ..code("code-3", 15)
+    };
+    assert!(matches!(
+        storage.add_enrollment_code(&orphan),
+        Err(StorageError::NotFound(_))
+    ));
+    let redeemed = storage
+        .redeem_enrollment_code("code-1", now, &device("dev-1", "", "token-1"))
+        .expect("redeem");
+    assert_eq!(redeemed, Redeemed::Issued { user: "lin".into() });
+    let author = storage
+        .author_for_token("token-1")
+        .expect("auth")
+        .expect("live");
+    assert_eq!(
+        (author.user.as_str(), author.device.as_str()),
+        ("lin", "dev-1")
+    );
+    let again = storage
+        .redeem_enrollment_code("code-1", now, &device("dev-2", "", "token-2"))
+        .expect("redeem");
+    assert_eq!(again, Redeemed::Used);
+    assert_eq!(
+        storage.author_for_token("token-2").expect("auth"),
+        None,
+        "no device made"
+    );
+    let late = storage
+        .redeem_enrollment_code("code-2", now, &device("dev-3", "", "token-3"))
+        .expect("redeem");
+    assert_eq!(late, Redeemed::Expired);
+    let unknown = storage
+        .redeem_enrollment_code("code-9", now, &device("dev-4", "", "token-4"))
+        .expect("redeem");
+    assert_eq!(unknown, Redeemed::Unknown);
 }
 
 pub(crate) fn tokens_authenticate_until_their_device_is_revoked(storage: &dyn Storage) {

@@ -21,6 +21,7 @@ pub mod read_models;
 pub mod sqlite;
 
 use automerge::ChangeHash;
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use stairwell_core::kinds::IndexEntry;
 use stairwell_core::record::{RecordError, Role};
@@ -122,6 +123,30 @@ pub struct NewDevice {
     pub token_hash: String,
 }
 
+/// A one-time enrollment code as stored: only its hash, whose device it
+/// will make, and until when it may be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEnrollmentCode {
+    pub code_hash: String,
+    pub user: String,
+    /// The name the device will get.
+    pub device_name: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What redeeming a code did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    /// The device was made for the code's user.
+    Issued { user: String },
+    /// No such code.
+    Unknown,
+    /// The code was used already.
+    Used,
+    /// The code is past its time.
+    Expired,
+}
+
 /// A record as stored: its snapshot followed by the change chunks appended
 /// since, which together load as one Automerge document.
 #[derive(Debug, Clone)]
@@ -214,6 +239,18 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     /// The users of an estate with their roles: whom a step may name.
     fn staff(&self, estate: &str) -> Result<Vec<(String, Role)>, StorageError>;
     fn add_device(&self, device: &NewDevice) -> Result<(), StorageError>;
+    /// Keeps a one-time enrollment code (its hash) for `code.user`.
+    fn add_enrollment_code(&self, code: &NewEnrollmentCode) -> Result<(), StorageError>;
+    /// Uses the code with this hash, once: if it is known, unused and not
+    /// expired at `now`, marks it used and adds `device` for its user, named
+    /// as the code says (the device's `user`, and its `name` when the code
+    /// names it, are ignored), in one transaction.
+    fn redeem_enrollment_code(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &NewDevice,
+    ) -> Result<Redeemed, StorageError>;
     /// Revokes a device; revoking twice is not an error.
     fn revoke_device(&self, id: &str) -> Result<(), StorageError>;
     /// Whether a device exists and is not revoked.

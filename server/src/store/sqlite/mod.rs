@@ -16,8 +16,8 @@ use stairwell_core::store::private;
 use stairwell_core::sync::judge::Author;
 
 use super::{
-    Estate, FeedPage, IndexFn, NewDevice, NewUser, PullItem, PullPayload, RecordChange,
-    RecordWrite, Storage, StorageError, StoredRecord, decode_heads,
+    Estate, FeedPage, IndexFn, NewDevice, NewEnrollmentCode, NewUser, PullItem, PullPayload,
+    RecordChange, RecordWrite, Redeemed, Storage, StorageError, StoredRecord, decode_heads,
 };
 
 mod blobs;
@@ -312,6 +312,72 @@ impl Storage for SqliteStorage {
         )?;
         tx.commit()?;
         Ok(())
+    }
+
+    fn add_enrollment_code(&self, code: &NewEnrollmentCode) -> Result<(), StorageError> {
+        let conn = self.writer();
+        if !exists(&conn, "SELECT 1 FROM users WHERE id = ?1", &code.user)? {
+            return Err(StorageError::NotFound(format!(
+                "unknown user {}",
+                code.user
+            )));
+        }
+        conn.execute(
+            "INSERT INTO enrollment_codes (code_hash, user_id, device_name, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                code.code_hash,
+                code.user,
+                code.device_name,
+                now_millis(),
+                code.expires_at.timestamp_millis()
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn redeem_enrollment_code(
+        &self,
+        code_hash: &str,
+        now: DateTime<Utc>,
+        device: &NewDevice,
+    ) -> Result<Redeemed, StorageError> {
+        let mut conn = self.writer();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let found: Option<(String, String, i64, Option<i64>)> = tx
+            .query_row(
+                "SELECT user_id, device_name, expires_at, used_at FROM enrollment_codes
+                 WHERE code_hash = ?1",
+                [code_hash],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()?;
+        let Some((user, name, expires_at, used_at)) = found else {
+            return Ok(Redeemed::Unknown);
+        };
+        if used_at.is_some() {
+            return Ok(Redeemed::Used);
+        }
+        if expires_at <= now.timestamp_millis() {
+            return Ok(Redeemed::Expired);
+        }
+        tx.execute(
+            "INSERT INTO devices (id, user_id, name, token_hash, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                device.id,
+                user,
+                if name.is_empty() { &device.name } else { &name },
+                device.token_hash,
+                now_millis()
+            ],
+        )?;
+        tx.execute(
+            "UPDATE enrollment_codes SET used_at = ?2, device_id = ?3 WHERE code_hash = ?1",
+            params![code_hash, now.timestamp_millis(), device.id],
+        )?;
+        tx.commit()?;
+        Ok(Redeemed::Issued { user })
     }
 
     fn revoke_device(&self, id: &str) -> Result<(), StorageError> {

@@ -33,7 +33,7 @@ use rusqlite::Connection;
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 6;
+pub const VERSION: i64 = 7;
 
 /// The latest version that added or changed a report read model's table.
 const READ_MODELS_CHANGED: i64 = 6;
@@ -246,6 +246,19 @@ ALTER TABLE callbacks_due ADD COLUMN next_due INTEGER;
 ALTER TABLE callbacks_due ADD COLUMN next_rule TEXT;
 ";
 
+/// One-time enrollment codes: only their hashes, single use, expiring.
+const V7: &str = "
+CREATE TABLE enrollment_codes (
+    code_hash   TEXT PRIMARY KEY,
+    user_id     TEXT NOT NULL REFERENCES users (id),
+    device_name TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    device_id   TEXT
+);
+";
+
 /// Whether a database found at schema `found` holds records whose report
 /// rows a migration has just added tables for: an existing database (not a
 /// new one) older than the latest read-model change. Its reports would read
@@ -264,7 +277,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
             supported: VERSION,
         });
     }
-    let migrations: [&str; 6] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6];
+    let migrations: [&str; 7] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6, V7];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {
