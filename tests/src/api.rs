@@ -41,30 +41,6 @@ pub fn admin_ok(data: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// The estate `e1` ("East", Asia/Shanghai) with one user of `role`
-/// (named as its id), made with the admin command line: the smallest
-/// world a test of one phone needs.
-pub fn east_with_user(data: &Path, user: &str, role: &str) {
-    admin_ok(
-        data,
-        &[
-            "estate",
-            "add",
-            "e1",
-            "--name",
-            "East",
-            "--tz",
-            "Asia/Shanghai",
-        ],
-    );
-    admin_ok(
-        data,
-        &[
-            "user", "add", user, "--name", user, "--role", role, "--estate", "e1",
-        ],
-    );
-}
-
 /// A device as issued by the admin command line, with the editor its
 /// phone would write events as.
 #[derive(Debug, Clone)]
@@ -294,11 +270,16 @@ pub fn pushed(id: impl ToString, bytes: Vec<u8>) -> PushedRecord {
 
 /// A repair sheet opened on `device` at `estate`.
 pub fn open_sheet(device: &Device, estate: &str) -> RepairSheet {
+    open_sheet_as(&device.editor, estate, "厨房水龙头漏水")
+}
+
+/// An urgent in-unit repair sheet about `problem`, opened by `editor`.
+pub fn open_sheet_as(editor: &Editor, estate: &str, problem: &str) -> RepairSheet {
     let intake = Intake {
         resident_name: "李先生".into(),
         unit: "B2-1203".into(),
         phone: "138 0000 1234".into(),
-        problem: "厨房水龙头漏水".into(),
+        problem: problem.into(),
         location: RepairLocation::InUnit,
         on_price_list: true,
         urgency: Urgency::Urgent,
@@ -306,7 +287,7 @@ pub fn open_sheet(device: &Device, estate: &str) -> RepairSheet {
     };
     let now = Utc::now();
     RepairSheet::open(
-        &device.editor,
+        editor,
         now,
         estate,
         intake,

@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
-use stairwell_tests::api::{admin_ok, east_with_user};
+use stairwell_core::record::Role;
+use stairwell_tests::api::admin_ok;
 use stairwell_tests::field_cli::{field, open_sheet};
-use stairwell_tests::server::Server;
+use stairwell_tests::server::{Server, add_estate, add_user};
 
 /// The code in the admin's `code: XXXX-XXXX` line.
 fn issue_code(data: &Path) -> String {
@@ -54,7 +55,8 @@ fn enroll(store: &Path, url: &str, code: &str) -> Result<String, String> {
 fn a_phone_enrolls_with_a_one_time_code_once() {
     let dir = tempfile::tempdir().expect("dir");
     let data = dir.path().join("data");
-    east_with_user(&data, "lin", "front_desk");
+    add_estate(&data, "e1", "East");
+    add_user(&data, "lin", Role::FrontDesk, &["e1"]);
     let server = Server::start(&data, &[]);
     let url = server.url().to_owned();
 

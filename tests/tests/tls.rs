@@ -11,11 +11,12 @@ use std::time::Duration;
 use stairwell_core::record::Role;
 use stairwell_tests::certs::Authority;
 use stairwell_tests::field_cli::{field, field_error, open_sheet};
-use stairwell_tests::server::{Server, binary};
+use stairwell_tests::server::{Server, add_estate, add_user, binary};
 
 /// An estate with a front-desk user and their device token.
 fn estate(data: &Path) -> String {
-    stairwell_tests::api::east_with_user(data, "lin", "front_desk");
+    add_estate(data, "e1", "East");
+    add_user(data, "lin", Role::FrontDesk, &["e1"]);
     stairwell_tests::api::issue(data, "lin", Role::FrontDesk).token
 }
 

@@ -4,9 +4,13 @@
 //! failures of the storage itself exit with 1.
 
 use crate::accounts::{self, AuthError};
-use crate::cli::{AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand};
+use crate::cli::{
+    AccountCommand, AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand,
+};
 use crate::engine::rebuild::{self, rebuild_read_models};
-use crate::store::{SqliteStorage, StorageError};
+use std::path::Path;
+
+use crate::store::{SqliteStorage, StorageError, sqlite};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -33,11 +37,22 @@ impl From<StorageError> for AdminError {
 
 /// Runs the command; returns what to print.
 pub fn run(args: AdminArgs) -> Result<String, AdminError> {
-    let storage = SqliteStorage::open(&args.data)?;
-    rebuild::after_upgrade(&storage);
     match args.command {
-        AdminCommand::Estate(EstateCommand::Add { id, name, tz }) => {
-            let estate = accounts::add_estate(&storage, &id, &name, &tz)?;
+        AdminCommand::Accounts(command) => {
+            let storage = SqliteStorage::open(&args.data)?;
+            rebuild::after_upgrade(&storage);
+            on_data(&storage, command)
+        }
+        AdminCommand::Backup { to } => backup(&args.data, &to),
+        AdminCommand::Restore { from } => restore(&from, &args.data),
+    }
+}
+
+/// Runs a command on the opened data directory.
+fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, AdminError> {
+    match command {
+        AccountCommand::Estate(EstateCommand::Add { id, name, tz }) => {
+            let estate = accounts::add_estate(storage, &id, &name, &tz)?;
             Ok(format!(
                 "estate {} ({}) added, time zone {}",
                 estate.id,
@@ -45,13 +60,13 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 estate.tz.name()
             ))
         }
-        AdminCommand::User(UserCommand::Add {
+        AccountCommand::User(UserCommand::Add {
             id,
             name,
             role,
             estates,
         }) => {
-            let user = accounts::add_user(&storage, &id, &name, role, &estates)?;
+            let user = accounts::add_user(storage, &id, &name, role, &estates)?;
             Ok(format!(
                 "user {} ({}) added: {} at {}",
                 user.id,
@@ -60,20 +75,20 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 user.estates.join(", ")
             ))
         }
-        AdminCommand::User(UserCommand::Password { id, .. }) => {
+        AccountCommand::User(UserCommand::Password { id, .. }) => {
             let password = read_password()?;
-            crate::accounts::password::set_password(&storage, &id, &password)?;
+            crate::accounts::password::set_password(storage, &id, &password)?;
             Ok(format!(
                 "console password set for {id}; their open console sessions were ended"
             ))
         }
-        AdminCommand::Device(DeviceCommand::Issue {
+        AccountCommand::Device(DeviceCommand::Issue {
             user,
             name,
             code: true,
         }) => {
             let issued =
-                accounts::codes::issue_code(&storage, &user, name.as_deref(), chrono::Utc::now())?;
+                accounts::codes::issue_code(storage, &user, name.as_deref(), chrono::Utc::now())?;
             Ok(format!(
                 "code: {}\nuser: {}\nexpires: {}\nEnter it on the phone within {} minutes; it works once.",
                 issued.code,
@@ -84,22 +99,64 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 accounts::codes::CODE_MINUTES
             ))
         }
-        AdminCommand::Device(DeviceCommand::Issue { user, name, .. }) => {
-            let device = accounts::issue_device(&storage, &user, name.as_deref())?;
+        AccountCommand::Device(DeviceCommand::Issue { user, name, .. }) => {
+            let device = accounts::issue_device(storage, &user, name.as_deref())?;
             Ok(format!(
                 "device_id: {}\nuser: {}\ntoken: {}\nThe token is shown only this once: put it on the device now.",
                 device.id, device.user, device.token
             ))
         }
-        AdminCommand::Device(DeviceCommand::Revoke { device }) => {
-            accounts::revoke_device(&storage, &device)?;
+        AccountCommand::Device(DeviceCommand::Revoke { device }) => {
+            accounts::revoke_device(storage, &device)?;
             Ok(format!("device {device} revoked"))
         }
-        AdminCommand::RebuildReadModels => {
-            let count = rebuild_read_models(&storage)?;
+        AccountCommand::RebuildReadModels => {
+            let count = rebuild_read_models(storage)?;
             Ok(format!("rebuilt the read model of {count} records"))
         }
     }
+}
+
+/// Backs up a data directory; the server may be serving it meanwhile.
+fn backup(data: &Path, to: &Path) -> Result<String, AdminError> {
+    let manifest = sqlite::backup::backup(data, to, &mut say_progress)?;
+    Ok(format!(
+        "backed up {} records and {} blobs ({} bytes) of {} into {}\ncheck it: stairwell admin --data SCRATCH restore --from {}",
+        manifest.records,
+        manifest.blobs,
+        manifest.blob_bytes,
+        data.display(),
+        to.display(),
+        to.display()
+    ))
+}
+
+/// Makes a data directory from a backup. Opening it afterwards migrates a
+/// backup of an older schema and checks that the server can serve it.
+fn restore(from: &Path, data: &Path) -> Result<String, AdminError> {
+    let manifest = sqlite::backup::restore(from, data, &mut say_progress)?;
+    let storage = SqliteStorage::open(data)?;
+    rebuild::after_upgrade(&storage);
+    Ok(format!(
+        "restored {} records and {} blobs ({} bytes), backed up at {}, into {}; every blob and the database check out",
+        manifest.records,
+        manifest.blobs,
+        manifest.blob_bytes,
+        manifest
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        data.display()
+    ))
+}
+
+/// A long copy says how far it is on stderr; stdout keeps the result.
+fn say_progress(progress: sqlite::backup::Progress) {
+    eprintln!(
+        "blobs {}/{} ({} MiB)",
+        progress.blobs_done,
+        progress.blobs_total,
+        progress.bytes_done / (1024 * 1024)
+    );
 }
 
 impl From<crate::accounts::password::PasswordError> for AdminError {

@@ -224,14 +224,24 @@ pub struct AdminArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
-    #[command(subcommand)]
-    Estate(EstateCommand),
-    #[command(subcommand)]
-    User(UserCommand),
-    #[command(subcommand)]
-    Device(DeviceCommand),
-    /// Recompute every read-model row from the documents.
-    RebuildReadModels,
+    #[command(flatten)]
+    Accounts(AccountCommand),
+    /// Copy the data directory into a new folder while the server keeps
+    /// serving: a consistent snapshot of the database, then every blob it
+    /// names (checked against its hash), then a manifest.
+    Backup {
+        /// The new (or empty) folder to write the backup into.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Make the data directory (--data, new or empty) from a backup,
+    /// checking the database and every blob against the manifest; restoring
+    /// into a scratch folder is how a backup is checked.
+    Restore {
+        /// The backup folder (written by `admin backup`).
+        #[arg(long)]
+        from: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -245,6 +255,19 @@ pub enum EstateCommand {
         #[arg(long)]
         tz: String,
     },
+}
+
+/// The commands that work on an opened data directory.
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    #[command(subcommand)]
+    Estate(EstateCommand),
+    #[command(subcommand)]
+    User(UserCommand),
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Recompute every read-model row from the documents.
+    RebuildReadModels,
 }
 
 #[derive(Debug, Subcommand)]

@@ -20,6 +20,7 @@ use super::{
     RecordChange, RecordWrite, Redeemed, Storage, StorageError, StoredRecord, decode_heads,
 };
 
+pub mod backup;
 mod blobs;
 #[cfg(test)]
 mod conformance_tests;
