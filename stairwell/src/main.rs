@@ -29,7 +29,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Flags, then the environment, then the configuration file.
+    let cli: Cli = stairwell_server::cli::config::parse();
     init_logging();
     match cli.command {
         Command::Server(command) => stairwell_server::cli::run(command),

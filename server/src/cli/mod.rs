@@ -9,6 +9,7 @@
 //! [`demo`] drive accounts and the engine.
 
 pub mod admin;
+pub mod config;
 pub mod demo;
 pub mod open_files;
 pub mod serve;
@@ -107,69 +108,77 @@ fn serve(args: ServeArgs) -> ExitCode {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// Read options from this TOML file, keyed by the long flags' names
+    /// (`listen = "0.0.0.0:443"`); a flag or environment variable beats it.
+    #[arg(long, env = "STAIRWELL_CONFIG")]
+    pub config: Option<PathBuf>,
     /// The data directory (created if missing).
-    #[arg(long, default_value = DEFAULT_DATA)]
+    #[arg(long, env = "STAIRWELL_DATA", default_value = DEFAULT_DATA)]
     pub data: PathBuf,
     /// The address to listen on; port 0 picks a free port.
-    #[arg(long, default_value = "127.0.0.1:7878")]
+    #[arg(long, env = "STAIRWELL_LISTEN", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
     /// Serve https with this certificate chain (PEM); read again on SIGHUP.
-    #[arg(long, requires = "tls_key")]
+    #[arg(long, env = "STAIRWELL_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM).
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, env = "STAIRWELL_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// A reverse proxy in front terminates TLS: trust its
     /// `X-Forwarded-Proto: https` (secure cookies, HSTS). Only with a proxy
     /// that sets the header itself.
-    #[arg(long)]
+    #[arg(long, env = "STAIRWELL_BEHIND_HTTPS_PROXY")]
     pub behind_https_proxy: bool,
     /// The largest request body accepted, in bytes.
-    #[arg(long, default_value_t = 32 * 1024 * 1024)]
+    #[arg(long, env = "STAIRWELL_MAX_BODY_BYTES", default_value_t = 32 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// The most records one request may push.
-    #[arg(long, default_value_t = 5_000)]
+    #[arg(long, env = "STAIRWELL_MAX_PUSH_RECORDS", default_value_t = 5_000)]
     pub max_push_records: usize,
     /// The most records one response carries.
-    #[arg(long, default_value_t = 2_000)]
+    #[arg(long, env = "STAIRWELL_MAX_PULL_RECORDS", default_value_t = 2_000)]
     pub max_pull_records: usize,
     /// The largest blob (photo, signature image) accepted, in bytes.
-    #[arg(long, default_value_t = stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES)]
+    #[arg(long, env = "STAIRWELL_MAX_BLOB_BYTES", default_value_t = stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES)]
     pub max_blob_bytes: u64,
     /// Declared bytes of one device's unfinished blob uploads, in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, env = "STAIRWELL_MAX_PENDING_UPLOAD_MIB", default_value_t = 256)]
     pub max_pending_upload_mib: u64,
     /// Declared bytes of all devices' unfinished blob uploads, in MiB.
-    #[arg(long, default_value_t = 4096)]
+    #[arg(
+        long,
+        env = "STAIRWELL_MAX_PENDING_UPLOADS_MIB",
+        default_value_t = 4096
+    )]
     pub max_pending_uploads_mib: u64,
     /// Hours after which an untouched upload is abandoned and its partial
     /// file removed (fractions allowed: 0.5 is half an hour).
-    #[arg(long, default_value_t = 168.0, value_parser = non_negative_hours)]
+    #[arg(long, env = "STAIRWELL_ABANDON_UPLOADS_AFTER_HOURS", default_value_t = 168.0, value_parser = non_negative_hours)]
     pub abandon_uploads_after_hours: f64,
     /// Request bodies over 1 MiB read at once; past it a client is told
     /// to try again (503 busy).
-    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "STAIRWELL_MAX_LARGE_BODIES", default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_large_bodies: u64,
     /// Connections open at once (at most what the open-file limit allows);
     /// at the cap the idlest is closed to make room.
-    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "STAIRWELL_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: u64,
     /// Seconds a connection has to send a request's headers, counted from
     /// when it is ready for one (so also how long an idle keep-alive
     /// connection stays open).
-    #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "STAIRWELL_HEADER_TIMEOUT_SECS", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..))]
     pub header_timeout_secs: u64,
     /// Seconds a request body may pause before the request is dropped.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, env = "STAIRWELL_BODY_STALL_TIMEOUT_SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
     pub body_stall_timeout_secs: u64,
     /// The most loaded documents kept in memory.
-    #[arg(long, default_value_t = 10_000)]
+    #[arg(long, env = "STAIRWELL_CACHE_DOCS", default_value_t = 10_000)]
     pub cache_docs: usize,
     /// The estimated memory loaded documents may take, in MiB.
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, env = "STAIRWELL_CACHE_MIB", default_value_t = 256)]
     pub cache_mib: usize,
     /// Compact a record's change chunks into its snapshot after this many.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, env = "STAIRWELL_COMPACT_AFTER", default_value_t = 64)]
     pub compact_after: u32,
     #[command(flatten)]
     pub record_limits: RecordLimitArgs,
@@ -181,22 +190,22 @@ pub struct ServeArgs {
 #[derive(Debug, Args)]
 pub struct RecordLimitArgs {
     /// The most events one record may hold.
-    #[arg(long, default_value_t = Limits::default().max_events)]
+    #[arg(long, env = "STAIRWELL_MAX_RECORD_EVENTS", default_value_t = Limits::default().max_events)]
     pub max_record_events: usize,
     /// The largest payload of one event, in bytes.
-    #[arg(long, default_value_t = Limits::default().max_event_bytes)]
+    #[arg(long, env = "STAIRWELL_MAX_EVENT_BYTES", default_value_t = Limits::default().max_event_bytes)]
     pub max_event_bytes: usize,
     /// The longest text in a record, in characters.
-    #[arg(long, default_value_t = Limits::default().max_string_chars)]
+    #[arg(long, env = "STAIRWELL_MAX_TEXT_CHARS", default_value_t = Limits::default().max_string_chars)]
     pub max_text_chars: usize,
     /// The deepest nesting of an event's payload.
-    #[arg(long, default_value_t = Limits::default().max_depth)]
+    #[arg(long, env = "STAIRWELL_MAX_NESTING", default_value_t = Limits::default().max_depth)]
     pub max_nesting: usize,
     /// The most fields one record may hold.
-    #[arg(long, default_value_t = Limits::default().max_fields)]
+    #[arg(long, env = "STAIRWELL_MAX_RECORD_FIELDS", default_value_t = Limits::default().max_fields)]
     pub max_record_fields: usize,
     /// The most payload bytes all of one record's events may add up to.
-    #[arg(long, default_value_t = Limits::default().max_record_bytes)]
+    #[arg(long, env = "STAIRWELL_MAX_RECORD_BYTES", default_value_t = Limits::default().max_record_bytes)]
     pub max_record_bytes: usize,
 }
 
@@ -216,8 +225,12 @@ impl RecordLimitArgs {
 #[derive(Debug, Args)]
 pub struct AdminArgs {
     /// The data directory (created if missing).
-    #[arg(long, global = true, default_value = DEFAULT_DATA)]
+    #[arg(long, global = true, env = "STAIRWELL_DATA", default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// The server's configuration file: its `data` (and `database`) apply
+    /// here too.
+    #[arg(long, global = true, env = "STAIRWELL_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: AdminCommand,
 }
