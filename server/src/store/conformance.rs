@@ -39,6 +39,7 @@ macro_rules! storage_conformance_tests {
             duplicates_conflict_and_unknown_estates_are_not_found,
             tokens_authenticate_until_their_device_is_revoked,
             enrollment_codes_make_one_device_once_before_they_expire,
+            accounts_list_change_and_log,
             records_round_trip,
             compaction_replaces_snapshot_and_chunks,
             sequence_numbers_increase_in_commit_order,
@@ -394,6 +395,109 @@ pub(crate) fn enrollment_codes_make_one_device_once_before_they_expire(storage: 
         .redeem_enrollment_code("code-9", now, &device("dev-4", "", "token-4"))
         .expect("redeem");
     assert_eq!(unknown, Redeemed::Unknown);
+}
+
+pub(crate) fn accounts_list_change_and_log(storage: &dyn Storage) {
+    use crate::store::accounts::AccountAction;
+    add_estates(storage);
+    add_user(storage, "lin", Role::FrontDesk, &[EAST]);
+    add_user(storage, "wang", Role::Technician, &[EAST, WEST]);
+    storage.add_device(&device("d1", "wang", "h1")).expect("d1");
+    storage.add_device(&device("d2", "wang", "h2")).expect("d2");
+    storage.revoke_device("d1").expect("revoke");
+    storage.accounts().device_seen("d2", at(5)).expect("seen");
+    storage
+        .accounts()
+        .device_seen("d2", at(3))
+        .expect("an older sync");
+    storage
+        .console()
+        .set_password_hash("lin", "argon2-hash")
+        .expect("password");
+
+    let users = storage.accounts().users().expect("users");
+    let ids: Vec<&str> = users.iter().map(|user| user.id.as_str()).collect();
+    assert_eq!(ids, ["lin", "wang"]);
+    assert!(users[0].has_password && !users[1].has_password);
+    assert_eq!(users[1].estates, estates(&[EAST, WEST]));
+    assert_eq!(users[1].live_devices, 1, "d1 is revoked");
+    assert_eq!(
+        users[1].last_seen_at,
+        Some(at(5)),
+        "the latest sync is kept"
+    );
+    assert_eq!((users[0].live_devices, users[0].last_seen_at), (0, None));
+
+    let devices = storage.accounts().devices_of("wang").expect("devices");
+    assert_eq!(devices.len(), 2);
+    let d1 = storage.accounts().device("d1").expect("read").expect("d1");
+    assert!(d1.revoked_at.is_some() && d1.last_seen_at.is_none());
+    assert_eq!(d1.user, "wang");
+    assert!(storage.accounts().device("nope").expect("read").is_none());
+
+    // A user changed: name, role, estates; an unknown one or estate is not found.
+    let changed = NewUser {
+        id: "wang".into(),
+        name: "Wang Wei".into(),
+        role: Role::Supervisor,
+        estates: estates(&[WEST]),
+    };
+    storage.accounts().update_user(&changed).expect("update");
+    let wang = storage
+        .console()
+        .console_user("wang")
+        .expect("read")
+        .expect("wang");
+    assert_eq!(
+        (wang.name.as_str(), wang.role),
+        ("Wang Wei", Role::Supervisor)
+    );
+    assert_eq!(wang.estates, estates(&[WEST]));
+    let ghost = NewUser {
+        id: "ghost".into(),
+        ..changed.clone()
+    };
+    assert!(matches!(
+        storage.accounts().update_user(&ghost),
+        Err(StorageError::NotFound(_))
+    ));
+    let nowhere = NewUser {
+        estates: estates(&["mars"]),
+        ..changed
+    };
+    assert!(matches!(
+        storage.accounts().update_user(&nowhere),
+        Err(StorageError::NotFound(_))
+    ));
+    assert_eq!(
+        storage
+            .console()
+            .console_user("wang")
+            .expect("read")
+            .expect("wang")
+            .estates,
+        estates(&[WEST]),
+        "a refused change changes nothing"
+    );
+
+    // The log, newest first.
+    for (minute, action) in [(1, "user.add"), (2, "device.revoke")] {
+        storage
+            .accounts()
+            .log_action(&AccountAction {
+                at: at(minute),
+                actor: "console:root".into(),
+                action: action.into(),
+                target: "wang".into(),
+                detail: String::new(),
+            })
+            .expect("log");
+    }
+    let log = storage.accounts().actions(10).expect("log");
+    let actions: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+    assert_eq!(actions, ["device.revoke", "user.add"]);
+    assert_eq!(log[0].at, at(2));
+    assert_eq!(storage.accounts().actions(1).expect("log").len(), 1);
 }
 
 pub(crate) fn tokens_authenticate_until_their_device_is_revoked(storage: &dyn Storage) {

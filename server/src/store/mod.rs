@@ -9,14 +9,18 @@
 //! This folder holds the traits and their types only, no SQL: [`Storage`]
 //! (records, the feed, estates, users, devices), [`BlobStorage`],
 //! [`ReadModels`] (the report tables' queries) and [`ConsoleStore`] (console
-//! passwords, sessions, list queries). Each backend is a folder beside them
-//! ([`sqlite`]) and runs the one conformance suite (`conformance.rs`) with
-//! one line.
+//! passwords, sessions, list queries) and [`AccountStore`] (users and
+//! devices administered, the account log). Each backend is a folder beside them
+//! ([`sqlite`]; `postgres`, behind the cargo feature of that name) and runs
+//! the one conformance suite (`conformance.rs`) with one line.
 
+pub mod accounts;
 pub mod blobs;
 #[cfg(test)]
 pub(crate) mod conformance;
 pub mod console;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod read_models;
 pub mod sqlite;
 
@@ -28,8 +32,11 @@ use stairwell_core::record::{RecordError, Role};
 use stairwell_core::sync::judge::Author;
 
 pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome, UploadQuota};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
+pub use accounts::AccountStore;
 pub use console::ConsoleStore;
 pub use read_models::ReadModels;
 
@@ -276,6 +283,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn read_models(&self) -> &dyn ReadModels;
     /// The office console's logins, sessions and list queries.
     fn console(&self) -> &dyn ConsoleStore;
+    /// Users and devices as administered, and the account log.
+    fn accounts(&self) -> &dyn AccountStore;
 }
 
 /// Heads as stored: the 32-byte hashes one after another.

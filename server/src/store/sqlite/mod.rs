@@ -20,6 +20,7 @@ use super::{
     RecordChange, RecordWrite, Redeemed, Storage, StorageError, StoredRecord, decode_heads,
 };
 
+mod accounts;
 pub mod backup;
 mod blobs;
 #[cfg(test)]
@@ -516,6 +517,10 @@ impl Storage for SqliteStorage {
     }
 
     fn console(&self) -> &dyn crate::store::console::ConsoleStore {
+        self
+    }
+
+    fn accounts(&self) -> &dyn crate::store::accounts::AccountStore {
         self
     }
 }

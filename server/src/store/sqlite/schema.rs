@@ -27,13 +27,17 @@
 //!   the week's patrol problems. A data directory upgraded across a version
 //!   that adds report tables has them filled from the documents when it is
 //!   opened (see [`rebuilds_read_models`]).
+//! - `enrollment_codes` (version 7): one-time codes a phone exchanges for
+//!   its token, stored as their hashes.
+//! - `devices.last_seen_at`, `account_log` (version 8): account
+//!   administration, see [`crate::store::accounts`].
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 7;
+pub const VERSION: i64 = 8;
 
 /// The latest version that added or changed a report read model's table.
 const READ_MODELS_CHANGED: i64 = 6;
@@ -259,6 +263,20 @@ CREATE TABLE enrollment_codes (
 );
 ";
 
+/// Account administration: each device's last sync, and the log of every
+/// account change with who made it.
+const V8: &str = "
+ALTER TABLE devices ADD COLUMN last_seen_at INTEGER;
+CREATE TABLE account_log (
+    id     INTEGER PRIMARY KEY,
+    at     INTEGER NOT NULL,
+    actor  TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+";
+
 /// Whether a database found at schema `found` holds records whose report
 /// rows a migration has just added tables for: an existing database (not a
 /// new one) older than the latest read-model change. Its reports would read
@@ -277,7 +295,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
             supported: VERSION,
         });
     }
-    let migrations: [&str; 7] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6, V7];
+    let migrations: [&str; 8] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6, V7, V8];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {
