@@ -20,6 +20,7 @@ use stairwell_core::protocol::EstateInfo;
 use stairwell_core::record::{Editor, RecordError, RecordId};
 use stairwell_core::store::Store;
 use stairwell_core::sync::http;
+use stairwell_core::sync::link::EnrollmentLink;
 
 use crate::error::{Result, StairwellError};
 use crate::types::{Identity, now, record_id};
@@ -118,6 +119,17 @@ impl FieldStore {
         let mut store = self.connection()?;
         let identity = http::enroll_with_code(&mut store, &server_url, &code, ca_pem.as_deref())?;
         Ok(Identity::new(identity, &server_url))
+    }
+
+    /// Enrolls this phone from the enrollment link its camera read off the
+    /// console's QR code (`stairwell://enroll?server=…&code=…`): the server
+    /// and the one-time code in one scan. A text that is not such a link is
+    /// `InvalidInput` on `link`; the rest as for [`Self::enroll_with_code`].
+    #[uniffi::method(default(ca_pem = None))]
+    pub fn enroll_with_link(&self, link: String, ca_pem: Option<String>) -> Result<Identity> {
+        let link = EnrollmentLink::parse(&link)
+            .map_err(|reason| StairwellError::invalid("link", reason))?;
+        self.enroll_with_code(link.server, link.code, ca_pem)
     }
 
     /// Who this phone acts for; `None` before it is enrolled. Works offline.

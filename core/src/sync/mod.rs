@@ -10,4 +10,5 @@ mod error;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod judge;
+pub mod link;
 pub mod session;

@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import unittest
+import urllib.parse
 
 sys.path.insert(0, os.environ["STAIRWELL_BINDINGS"])
 
@@ -237,6 +238,36 @@ class FieldStoreAgainstARealServer(unittest.TestCase):
         self.assertIsNone(store.whoami())
         with self.assertRaises(sw.StairwellError.NotEnrolled):
             store.open_repair_sheet(intake())
+
+    def issue_code(self, user):
+        said = self.server.admin("device", "issue", "--user", user, "--code")
+        self.assertNotIn("sw_", said)
+        return re.search(r"^code: (\S+)$", said, re.M).group(1)
+
+    def test_a_phone_enrolls_once_with_a_code_or_a_scanned_link(self):
+        phone = sw.FieldStore.open(os.path.join(self.root, "by-code.sqlite"))
+        code = self.issue_code("lin.desk")
+        identity = phone.enroll_with_code(self.server.url, code.lower())
+        self.assertEqual(identity.user, "lin.desk")
+        phone.open_repair_sheet(intake())
+        self.assertEqual(phone.sync(Progress()).refused, [])
+
+        again = sw.FieldStore.open(os.path.join(self.root, "again.sqlite"))
+        with self.assertRaises(sw.StairwellError.Server) as used:
+            again.enroll_with_code(self.server.url, code)
+        self.assertEqual(used.exception.status, 400)
+        self.assertIn("used already", used.exception.describe())
+        self.assertIsNone(again.whoami())
+
+        # What the console's QR code carries: the server and a fresh code.
+        link = "stairwell://enroll?server={}&code={}".format(
+            urllib.parse.quote(self.server.url, safe=""), self.issue_code("wang.tech")
+        )
+        scanned = sw.FieldStore.open(os.path.join(self.root, "by-link.sqlite"))
+        self.assertEqual(scanned.enroll_with_link(link).user, "wang.tech")
+        with self.assertRaises(sw.StairwellError.InvalidInput) as bad:
+            scanned.enroll_with_link("https://example.com/")
+        self.assertEqual(bad.exception.field, "link")
 
     def test_a_sync_is_cancelled_from_its_progress(self):
         desk = self.phone("cancelling", "lin.desk")

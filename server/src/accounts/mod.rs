@@ -2,9 +2,12 @@
 //! A device proves itself with a bearer token: 256 random bits, shown once
 //! when issued and stored only as its SHA-256, so a copy of the database
 //! does not let anyone sync. Revoking a device stops its token at once.
-//! Console passwords are in [`password`]. These are the operations; what
-//! they store goes through [`crate::store::Storage`].
+//! Console passwords are in [`password`], one-time enrollment codes in
+//! [`codes`]. These are the operations; [`admin`] is the same operations
+//! made by someone, checked against who they are and logged. What they
+//! store goes through [`crate::store::Storage`].
 
+pub mod admin;
 pub mod codes;
 pub mod password;
 pub mod sign_in;
@@ -22,18 +25,94 @@ use crate::store::{Estate, NewDevice, NewUser, Storage, StorageError};
 /// the operator's mistake, reported as such.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("{0}")]
-    Invalid(String),
+    /// The change is refused: why, and the operator's message (English,
+    /// naming what was given). The console names `why` in its language.
+    #[error("{detail}")]
+    Refused { why: Refusal, detail: String },
     #[error(transparent)]
     Storage(#[from] StorageError),
+    /// Ours: a password could not be hashed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// Why an account change was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// An id that is not 1 to 64 plain characters.
+    BadId,
+    NoName,
+    NoEstate,
+    UnknownTimeZone,
+    UnknownUser,
+    UnknownDevice,
+    /// A user or estate with that id exists already.
+    Taken,
+    PasswordTooShort,
+    /// The user's role does not sign in to the console.
+    NoConsole,
+    /// Only an admin changes accounts.
+    NotAdmin,
+    /// An admin gives and changes only their own estates.
+    OutsideEstates,
+    /// An admin cannot change their own role.
+    OwnRole,
+    /// Estates are added at the server's command line.
+    EstatesAtCommandLine,
+}
+
+impl Refusal {
+    /// Its name in messages (`account.refused.<code>` in the console).
+    pub fn code(self) -> &'static str {
+        match self {
+            Refusal::BadId => "bad_id",
+            Refusal::NoName => "no_name",
+            Refusal::NoEstate => "no_estate",
+            Refusal::UnknownTimeZone => "unknown_time_zone",
+            Refusal::UnknownUser => "unknown_user",
+            Refusal::UnknownDevice => "unknown_device",
+            Refusal::Taken => "taken",
+            Refusal::PasswordTooShort => "password_too_short",
+            Refusal::NoConsole => "no_console",
+            Refusal::NotAdmin => "not_admin",
+            Refusal::OutsideEstates => "outside_estates",
+            Refusal::OwnRole => "own_role",
+            Refusal::EstatesAtCommandLine => "estates_at_command_line",
+        }
+    }
+
+    pub const ALL: [Refusal; 13] = [
+        Refusal::BadId,
+        Refusal::NoName,
+        Refusal::NoEstate,
+        Refusal::UnknownTimeZone,
+        Refusal::UnknownUser,
+        Refusal::UnknownDevice,
+        Refusal::Taken,
+        Refusal::PasswordTooShort,
+        Refusal::NoConsole,
+        Refusal::NotAdmin,
+        Refusal::OutsideEstates,
+        Refusal::OwnRole,
+        Refusal::EstatesAtCommandLine,
+    ];
+}
+
+/// A refusal with the operator's message.
+pub fn refused(why: Refusal, detail: impl Into<String>) -> AuthError {
+    AuthError::Refused {
+        why,
+        detail: detail.into(),
+    }
 }
 
 impl AuthError {
     /// Whether the operator can fix this by changing the command.
     pub fn is_usage(&self) -> bool {
         match self {
-            AuthError::Invalid(_) => true,
+            AuthError::Refused { .. } => true,
             AuthError::Storage(err) => err.is_callers(),
+            AuthError::Failed(_) => false,
         }
     }
 }
@@ -66,16 +145,17 @@ fn check_id(what: &str, id: &str) -> Result<(), AuthError> {
     if !id.is_empty() && id.len() <= 64 && plain {
         Ok(())
     } else {
-        Err(AuthError::Invalid(format!(
-            "{what} id {id:?} must be 1 to 64 letters, digits, '.', '_' or '-'"
-        )))
+        Err(refused(
+            Refusal::BadId,
+            format!("{what} id {id:?} must be 1 to 64 letters, digits, '.', '_' or '-'"),
+        ))
     }
 }
 
 fn check_name(what: &str, name: &str) -> Result<String, AuthError> {
     let name = name.trim();
     if name.is_empty() {
-        Err(AuthError::Invalid(format!("{what} needs a name")))
+        Err(refused(Refusal::NoName, format!("{what} needs a name")))
     } else {
         Ok(name.to_owned())
     }
@@ -89,9 +169,10 @@ pub fn add_estate(
 ) -> Result<Estate, AuthError> {
     check_id("estate", id)?;
     let tz = tz.parse::<Tz>().map_err(|_| {
-        AuthError::Invalid(format!(
-            "unknown time zone {tz:?} (use an IANA name such as Asia/Shanghai)"
-        ))
+        refused(
+            Refusal::UnknownTimeZone,
+            format!("unknown time zone {tz:?} (use an IANA name such as Asia/Shanghai)"),
+        )
     })?;
     let estate = Estate {
         id: id.to_owned(),
@@ -109,23 +190,34 @@ pub fn add_user(
     role: Role,
     estates: &[String],
 ) -> Result<NewUser, AuthError> {
+    let user = checked_user(id, name, role, estates)?;
+    storage.add_user(&user)?;
+    Ok(user)
+}
+
+/// A user as given, checked: a plain id, a name, at least one estate.
+fn checked_user(
+    id: &str,
+    name: &str,
+    role: Role,
+    estates: &[String],
+) -> Result<NewUser, AuthError> {
     check_id("user", id)?;
     if estates.is_empty() {
-        return Err(AuthError::Invalid(format!(
-            "user {id} needs at least one --estate"
-        )));
+        return Err(refused(
+            Refusal::NoEstate,
+            format!("user {id} needs at least one --estate"),
+        ));
     }
     let mut estates = estates.to_vec();
     estates.sort();
     estates.dedup();
-    let user = NewUser {
+    Ok(NewUser {
         id: id.to_owned(),
         name: check_name("a user", name)?,
         role,
         estates,
-    };
-    storage.add_user(&user)?;
-    Ok(user)
+    })
 }
 
 /// Issues a device for `user`. The device id is what the phone writes in

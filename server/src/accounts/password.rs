@@ -7,7 +7,7 @@ use argon2::password_hash::{Output, PasswordHash, PasswordHasher, PasswordVerifi
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use stairwell_core::record::Role;
 
-use crate::accounts::random_bytes;
+use crate::accounts::{Refusal, random_bytes};
 use crate::store::{Storage, StorageError};
 
 /// Shortest password accepted by `stairwell admin user password`.
@@ -23,8 +23,8 @@ pub fn may_sign_in(role: Role) -> bool {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PasswordError {
-    #[error("{0}")]
-    Invalid(String),
+    #[error("{1}")]
+    Refused(Refusal, String),
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("the password could not be hashed: {0}")]
@@ -59,20 +59,23 @@ pub fn set_password(
     password: &str,
 ) -> Result<(), PasswordError> {
     let password = password.trim_end_matches(['\r', '\n']);
-    let found = storage
-        .console()
-        .console_user(user)?
-        .ok_or_else(|| PasswordError::Invalid(format!("unknown user {user}")))?;
+    let found = storage.console().console_user(user)?.ok_or_else(|| {
+        PasswordError::Refused(Refusal::UnknownUser, format!("unknown user {user}"))
+    })?;
     if !may_sign_in(found.role) {
-        return Err(PasswordError::Invalid(format!(
-            "{user} is a {} user: only office, front_desk, supervisor and admin users sign in to the console",
-            found.role
-        )));
+        return Err(PasswordError::Refused(
+            Refusal::NoConsole,
+            format!(
+                "{user} is a {} user: only office, front_desk, supervisor and admin users sign in to the console",
+                found.role
+            ),
+        ));
     }
     if password.chars().count() < MIN_LENGTH {
-        return Err(PasswordError::Invalid(format!(
-            "a password needs at least {MIN_LENGTH} characters"
-        )));
+        return Err(PasswordError::Refused(
+            Refusal::PasswordTooShort,
+            format!("a password needs at least {MIN_LENGTH} characters"),
+        ));
     }
     let hashed = hash(password)?;
     storage.console().set_password_hash(user, &hashed)?;

@@ -3,6 +3,7 @@
 //! duplicate user, a bad time zone) change nothing and exit with code 2;
 //! failures of the storage itself exit with 1.
 
+use crate::accounts::admin::{self, Actor};
 use crate::accounts::{self, AuthError};
 use crate::cli::{
     AccountCommand, AdminArgs, AdminCommand, DeviceCommand, EstateCommand, UserCommand,
@@ -10,7 +11,7 @@ use crate::cli::{
 use crate::engine::rebuild::{self, rebuild_read_models};
 use std::path::Path;
 
-use crate::store::{SqliteStorage, StorageError, sqlite};
+use crate::store::{NewUser, SqliteStorage, StorageError, sqlite};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -50,9 +51,10 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
 
 /// Runs a command on the opened data directory.
 fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, AdminError> {
+    let me = operator();
     match command {
         AccountCommand::Estate(EstateCommand::Add { id, name, tz }) => {
-            let estate = accounts::add_estate(storage, &id, &name, &tz)?;
+            let estate = admin::add_estate(storage, &me, &id, &name, &tz)?;
             Ok(format!(
                 "estate {} ({}) added, time zone {}",
                 estate.id,
@@ -66,7 +68,13 @@ fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, A
             role,
             estates,
         }) => {
-            let user = accounts::add_user(storage, &id, &name, role, &estates)?;
+            let user = NewUser {
+                id,
+                name,
+                role,
+                estates,
+            };
+            let user = admin::add_user(storage, &me, &user)?;
             Ok(format!(
                 "user {} ({}) added: {} at {}",
                 user.id,
@@ -77,7 +85,7 @@ fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, A
         }
         AccountCommand::User(UserCommand::Password { id, .. }) => {
             let password = read_password()?;
-            crate::accounts::password::set_password(storage, &id, &password)?;
+            admin::set_password(storage, &me, &id, &password)?;
             Ok(format!(
                 "console password set for {id}; their open console sessions were ended"
             ))
@@ -88,7 +96,7 @@ fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, A
             code: true,
         }) => {
             let issued =
-                accounts::codes::issue_code(storage, &user, name.as_deref(), chrono::Utc::now())?;
+                admin::issue_code(storage, &me, &user, name.as_deref(), chrono::Utc::now())?;
             Ok(format!(
                 "code: {}\nuser: {}\nexpires: {}\nEnter it on the phone within {} minutes; it works once.",
                 issued.code,
@@ -100,14 +108,14 @@ fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, A
             ))
         }
         AccountCommand::Device(DeviceCommand::Issue { user, name, .. }) => {
-            let device = accounts::issue_device(storage, &user, name.as_deref())?;
+            let device = admin::issue_device(storage, &me, &user, name.as_deref())?;
             Ok(format!(
                 "device_id: {}\nuser: {}\ntoken: {}\nThe token is shown only this once: put it on the device now.",
                 device.id, device.user, device.token
             ))
         }
         AccountCommand::Device(DeviceCommand::Revoke { device }) => {
-            accounts::revoke_device(storage, &device)?;
+            admin::revoke_device(storage, &me, &device)?;
             Ok(format!("device {device} revoked"))
         }
         AccountCommand::RebuildReadModels => {
@@ -115,6 +123,15 @@ fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, A
             Ok(format!("rebuilt the read model of {count} records"))
         }
     }
+}
+
+/// The operator, by their login name, as the account log names them.
+fn operator() -> Actor {
+    let name = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|key| std::env::var(key).ok().filter(|name| !name.is_empty()))
+        .unwrap_or_else(|| "operator".to_owned());
+    Actor::Operator(name)
 }
 
 /// Backs up a data directory; the server may be serving it meanwhile.
@@ -157,22 +174,6 @@ fn say_progress(progress: sqlite::backup::Progress) {
         progress.blobs_total,
         progress.bytes_done / (1024 * 1024)
     );
-}
-
-impl From<crate::accounts::password::PasswordError> for AdminError {
-    fn from(err: crate::accounts::password::PasswordError) -> Self {
-        match err {
-            crate::accounts::password::PasswordError::Invalid(message) => AdminError {
-                message,
-                exit_code: 2,
-            },
-            crate::accounts::password::PasswordError::Storage(err) => err.into(),
-            err @ crate::accounts::password::PasswordError::Hash(_) => AdminError {
-                message: err.to_string(),
-                exit_code: 1,
-            },
-        }
-    }
 }
 
 /// The first line of standard input, without its line ending.
