@@ -14,6 +14,7 @@
 //! reach the log.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 use stairwell_core::record::Role;
 
 use super::codes::{self, IssuedCode};
@@ -81,19 +82,57 @@ impl Actor {
     }
 }
 
+/// What a logged change set, as data only (no words of any language), so
+/// every reader names it in its own: stored as JSON in the log's `detail`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Detail {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estates: Option<Vec<String>>,
+    /// The user a device belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// A change's values before it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub before: Option<Box<Detail>>,
+}
+
+impl Detail {
+    fn of_user(user: &NewUser) -> Detail {
+        Detail {
+            name: Some(user.name.clone()),
+            role: Some(user.role),
+            estates: Some(user.estates.clone()),
+            ..Detail::default()
+        }
+    }
+
+    /// Reads a log entry's detail; `None` for one that is not this JSON.
+    pub fn parse(text: &str) -> Option<Detail> {
+        serde_json::from_str(text).ok()
+    }
+}
+
 fn log(
     storage: &dyn Storage,
     actor: &Actor,
     action: &str,
     target: &str,
-    detail: String,
+    detail: Detail,
 ) -> Result<(), AuthError> {
     storage.accounts().log_action(&AccountAction {
         at: Utc::now(),
         actor: actor.label(),
         action: action.to_owned(),
         target: target.to_owned(),
-        detail,
+        detail: serde_json::to_string(&detail).unwrap_or_default(),
     })?;
     Ok(())
 }
@@ -123,7 +162,11 @@ pub fn add_estate(
         ));
     }
     let estate = super::add_estate(storage, id, name, tz)?;
-    let detail = format!("{} ({})", estate.name, estate.tz.name());
+    let detail = Detail {
+        name: Some(estate.name.clone()),
+        time_zone: Some(estate.tz.name().to_owned()),
+        ..Detail::default()
+    };
     log(storage, actor, "estate.add", id, detail)?;
     Ok(estate)
 }
@@ -142,7 +185,13 @@ pub fn add_user(
         ));
     }
     let added = super::add_user(storage, &user.id, &user.name, user.role, &user.estates)?;
-    log(storage, actor, "user.add", &added.id, describe(&added))?;
+    log(
+        storage,
+        actor,
+        "user.add",
+        &added.id,
+        Detail::of_user(&added),
+    )?;
     Ok(added)
 }
 
@@ -165,27 +214,17 @@ pub fn change_user(
     }
     let changed = super::checked_user(&change.id, &change.name, change.role, &change.estates)?;
     storage.accounts().update_user(&changed)?;
-    let detail = format!(
-        "{} → {}",
-        describe(&NewUser {
+    let detail = Detail {
+        before: Some(Box::new(Detail::of_user(&NewUser {
             id: before.id,
             name: before.name,
             role: before.role,
             estates: before.estates,
-        }),
-        describe(&changed)
-    );
+        }))),
+        ..Detail::of_user(&changed)
+    };
     log(storage, actor, "user.change", &changed.id, detail)?;
     Ok(changed)
-}
-
-fn describe(user: &NewUser) -> String {
-    format!(
-        "{}, {} at {}",
-        user.name,
-        user.role,
-        user.estates.join(", ")
-    )
 }
 
 /// Sets a user's console password (ending their sessions).
@@ -201,13 +240,7 @@ pub fn set_password(
         PasswordError::Storage(err) => AuthError::Storage(err),
         err @ PasswordError::Hash(_) => AuthError::Failed(err.to_string()),
     })?;
-    log(
-        storage,
-        actor,
-        "user.password",
-        user,
-        "console password set".into(),
-    )
+    log(storage, actor, "user.password", user, Detail::default())
 }
 
 /// Issues a device with a token shown once (the command line's way).
@@ -219,13 +252,12 @@ pub fn issue_device(
 ) -> Result<IssuedDevice, AuthError> {
     changeable(storage, actor, user)?;
     let device = super::issue_device(storage, user, name)?;
-    log(
-        storage,
-        actor,
-        "device.issue",
-        &device.id,
-        format!("for {user}"),
-    )?;
+    let detail = Detail {
+        user: Some(user.to_owned()),
+        name: name.map(str::to_owned),
+        ..Detail::default()
+    };
+    log(storage, actor, "device.issue", &device.id, detail)?;
     Ok(device)
 }
 
@@ -239,13 +271,13 @@ pub fn issue_code(
 ) -> Result<IssuedCode, AuthError> {
     changeable(storage, actor, user)?;
     let code = codes::issue_code(storage, user, name, now)?;
-    let detail = format!(
-        "enrollment code for {}, expires {}",
-        name.filter(|name| !name.trim().is_empty())
-            .unwrap_or("a new device"),
-        code.expires_at
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-    );
+    let detail = Detail {
+        name: name
+            .filter(|name| !name.trim().is_empty())
+            .map(str::to_owned),
+        expires_at: Some(code.expires_at),
+        ..Detail::default()
+    };
     log(storage, actor, "device.code", user, detail)?;
     Ok(code)
 }
@@ -258,7 +290,11 @@ pub fn revoke_device(storage: &dyn Storage, actor: &Actor, id: &str) -> Result<(
         .ok_or_else(|| refused(Refusal::UnknownDevice, format!("unknown device {id}")))?;
     changeable(storage, actor, &device.user)?;
     super::revoke_device(storage, id)?;
-    let detail = format!("{} of {}", device.name, device.user);
+    let detail = Detail {
+        name: Some(device.name),
+        user: Some(device.user),
+        ..Detail::default()
+    };
     log(storage, actor, "device.revoke", id, detail)
 }
 

@@ -9,6 +9,7 @@
 
 pub mod admin;
 pub mod codes;
+pub mod last_seen;
 pub mod password;
 pub mod sign_in;
 

@@ -104,6 +104,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         feed_sockets: Default::default(),
         sign_in: Default::default(),
         large_bodies: LargeBodies::new(options.limits.max_large_bodies),
+        last_seen: Default::default(),
         metrics: metrics.clone(),
         limits: options.limits,
     });

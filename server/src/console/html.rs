@@ -163,6 +163,17 @@ pub fn shell(ctx: &Ctx, active: &str, title: &str, live: bool, body: &str) -> Re
             ));
         }
     }
+    if crate::accounts::admin::may_view(ctx.user.role) {
+        let class = if active == "accounts" {
+            " class=\"active\""
+        } else {
+            ""
+        };
+        nav.push_str(&format!(
+            "<a href=\"/accounts\"{class} id=\"nav-accounts\">{}</a>",
+            esc(ctx.t("nav.accounts"))
+        ));
+    }
     let role_key = format!("role.{}", ctx.user.role.as_str());
     let page = format!(
         "{head}<body data-live=\"{live}\"><header><span class=\"brand\">Stairwell</span>\

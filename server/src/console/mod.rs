@@ -14,6 +14,8 @@
 //! - [`today`], [`record`], [`coverage`], [`callbacks`], [`monthly`],
 //!   [`duty`], [`desk`]: the pages;
 //! - [`chart`]: server-side SVG bar charts; [`people`]: names for user ids;
+//! - [`accounts`]: users and devices for the admin (office staff look):
+//!   enrollment codes with their QR code, revoking a lost phone, the log;
 //! - [`actions`], [`duty_desk`]: the steps a desk takes on a record page
 //!   and in the duty log, offered where the role and state allow them;
 //!   [`images`]: the signature images those forms upload;
@@ -30,6 +32,7 @@
 //! Every page is scoped to the signed-in user's estates: a record of
 //! another estate answers 404 as if it did not exist.
 
+pub mod accounts;
 pub mod actions;
 pub mod callbacks;
 pub mod chart;
@@ -97,6 +100,16 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/desk/complaint/new",
             get(desk::complaint_form).post(desk::complaint_submit),
         )
+        .route("/accounts", get(accounts::list))
+        .route("/accounts/log", get(accounts::log))
+        .route("/accounts/users", post(accounts::add))
+        .route(
+            "/accounts/users/{id}",
+            get(accounts::user).post(accounts::update),
+        )
+        .route("/accounts/users/{id}/password", post(accounts::password))
+        .route("/accounts/users/{id}/code", post(accounts::code))
+        .route("/accounts/devices/{id}/revoke", post(accounts::revoke))
         .route("/events", get(events::stream))
         // The server lifts the default body limit for sync; console forms
         // are small.

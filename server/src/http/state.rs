@@ -7,6 +7,7 @@ use std::sync::Arc;
 use stairwell_core::record::Limits as RecordLimits;
 use stairwell_core::sync::blobs::DEFAULT_MAX_BLOB_BYTES;
 
+use crate::accounts::last_seen::LastSeen;
 use crate::accounts::sign_in::SignIn;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
@@ -65,4 +66,6 @@ pub struct AppState {
     pub sign_in: SignIn,
     /// The slots request bodies over 1 MiB share.
     pub large_bodies: LargeBodies,
+    /// When each device's last sync was last written.
+    pub last_seen: LastSeen,
 }

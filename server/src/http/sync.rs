@@ -41,12 +41,26 @@ pub async fn sync(
     }
 }
 
+/// Writes the device's last sync, at most once a minute, off the request.
+fn note_seen(state: &Arc<AppState>, device: &str) {
+    if !state.last_seen.due(device, std::time::Instant::now()) {
+        return;
+    }
+    let (storage, device) = (state.storage.clone(), device.to_owned());
+    tokio::task::spawn_blocking(move || {
+        if let Err(err) = storage.accounts().device_seen(&device, chrono::Utc::now()) {
+            tracing::warn!(%device, error = %err, "could not note the device's last sync");
+        }
+    });
+}
+
 async fn handle(
     state: &Arc<AppState>,
     device: Result<Device, ApiError>,
     body: Body,
 ) -> Result<SyncResponse, ApiError> {
     let (Device(author), body) = unless_refused(device, body).await?;
+    note_seen(state, &author.device);
     let bytes = read_body(body, state.limits.max_body_bytes, &state.large_bodies).await?;
     let request = decode_request(&bytes)?;
     if request.push.len() > state.limits.max_push_records {

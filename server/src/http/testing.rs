@@ -35,6 +35,7 @@ impl TestServer {
             feed_sockets: Default::default(),
             sign_in: Default::default(),
             large_bodies: Default::default(),
+            last_seen: Default::default(),
         });
         let listener = engine
             .runtime
