@@ -224,6 +224,54 @@ fn estate(demo: &Demo) -> (BTreeSet<String>, BTreeSet<String>, Vec<Page>) {
     (people, data, records)
 }
 
+/// The demo's device ids (`dev-…`), shown on the account pages: data.
+fn device_ids(demo: &Demo) -> Vec<String> {
+    let conn = rusqlite::Connection::open(demo.data.join("stairwell.db")).expect("open db");
+    let mut query = conn.prepare("SELECT id FROM devices").expect("query");
+    query
+        .query_map([], |row| row.get(0))
+        .expect("devices")
+        .collect::<Result<Vec<String>, _>>()
+        .expect("device ids")
+}
+
+/// Makes an enrollment code for a technician from their account page, as
+/// an admin clicks it, and checks the code page with its QR code.
+async fn issue_code(
+    browser: &Browser,
+    url: &str,
+    language: &Language,
+    width: u32,
+    found: &mut Findings,
+) {
+    browser
+        .goto(&format!("{url}/accounts/users/wang.tech"))
+        .await;
+    browser
+        .client
+        .find(Locator::Css("#issue-code button"))
+        .await
+        .expect("the code form")
+        .click()
+        .await
+        .expect("make a code");
+    let shown = browser
+        .client
+        .wait()
+        .at_most(Duration::from_secs(5))
+        .for_element(Locator::Css("#enroll-code"))
+        .await
+        .expect("the code page");
+    found.data.push(shown.text().await.expect("the code"));
+    found.data.push(url.to_owned());
+    let code_page = page(
+        "accounts-code",
+        "/accounts/users/wang.tech/code",
+        "#enroll-qr",
+    );
+    check(browser, &code_page, language, width, found).await;
+}
+
 /// Opens every `<details>`; whether there was one.
 const OPEN_DETAILS: &str = r#"
 const closed = [...document.querySelectorAll('details:not([open])')];
@@ -449,6 +497,9 @@ struct Findings {
     /// Pages wider than the window, and pages that did not load.
     problems: Vec<String>,
     shots: Vec<String>,
+    /// Data only the tour itself made (enrollment codes): not the
+    /// console's words.
+    data: Vec<String>,
 }
 
 async fn visit(
@@ -459,8 +510,20 @@ async fn visit(
     width: u32,
     found: &mut Findings,
 ) {
-    let lang = language.code;
     browser.goto(&format!("{url}{}", page.path)).await;
+    check(browser, page, language, width, found).await;
+}
+
+/// Checks the page the browser shows: loaded, in its language, no wider
+/// than the window; its screenshot and its words go to `found`.
+async fn check(
+    browser: &Browser,
+    page: &Page,
+    language: &Language,
+    width: u32,
+    found: &mut Findings,
+) {
+    let lang = language.code;
     let loaded = browser
         .client
         .wait()
@@ -591,6 +654,7 @@ async fn tour() {
         std::fs::write(dump.join("data.txt"), data.join("\n")).expect("dump");
         std::fs::write(dump.join("codes.txt"), codes.join("\n")).expect("dump");
     }
+    data.extend(tokio::task::block_in_place(|| device_ids(&demo)));
     // Longest first, so a name is removed before a part of it.
     data.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     let mut pages = vec![
@@ -614,6 +678,11 @@ async fn tour() {
         started.elapsed()
     ));
     let login = page("login", "/login", "#login-form");
+    let admin_pages = [
+        page("accounts", "/accounts", "#users"),
+        page("accounts-user", "/accounts/users/wang.tech", "#devices"),
+        page("accounts-log", "/accounts/log", "#account-log"),
+    ];
 
     let mut found = Findings::default();
     for language in &LANGUAGES {
@@ -638,6 +707,18 @@ async fn tour() {
                 visit(&browser, &url, page, language, width, &mut found).await;
             }
         }
+        step(&format!(
+            "{lang}: the admin's pages ({:?})",
+            started.elapsed()
+        ));
+        browser.sign_in(&url, "admin", PASSWORD).await;
+        for (width, height) in SIZES {
+            browser.resize(width, height).await;
+            issue_code(&browser, &url, language, width, &mut found).await;
+            for page in &admin_pages {
+                visit(&browser, &url, page, language, width, &mut found).await;
+            }
+        }
         browser.close().await;
     }
 
@@ -656,6 +737,8 @@ async fn tour() {
         std::fs::write(dump.join("texts.txt"), lines.join("\n")).expect("dump");
     }
     step(&format!("checking the words ({:?})", started.elapsed()));
+    data.extend(found.data.iter().cloned());
+    data.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     let allowed = allowed_in_zh();
     let mut cache: HashMap<(&str, &str), Vec<String>> = HashMap::new();
     let mut wrong: Vec<Wrong> = Vec::new();

@@ -132,7 +132,7 @@ fn render_list(ctx: &Ctx, users: &[UserRow], error: Option<&str>) -> String {
         ));
     }
     out.push_str(&format!(
-        "<div class=\"table-wrap\"><table id=\"users\"><thead><tr><th>{}</th><th>{}</th>\
+        "<div class=\"table-wrap\"><table id=\"users\" class=\"nowrap\"><thead><tr><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("account.name")),
         esc(ctx.t("account.id")),
@@ -250,7 +250,7 @@ fn devices_table(ctx: &Ctx, user: &UserRow, devices: &[DeviceRow], changeable: b
         .first()
         .map_or(chrono_tz::Tz::UTC, |estate| ctx.tz(estate));
     let mut out = format!(
-        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"devices\"><thead><tr><th>{}</th><th>{}</th>\
+        "<h2>{}</h2><div class=\"table-wrap\"><table id=\"devices\" class=\"nowrap\"><thead><tr><th>{}</th><th>{}</th>\
          <th>{}</th><th>{}</th><th>{}</th><th></th></tr></thead><tbody>",
         esc(ctx.t("account.devices")),
         esc(ctx.t("account.device_name")),
@@ -317,7 +317,7 @@ pub async fn log(State(state): State<Arc<AppState>>, ctx: Ctx) -> Response {
 fn render_log(ctx: &Ctx, entries: &[AccountAction]) -> String {
     let tz = ctx.estates.first().map_or(chrono_tz::Tz::UTC, |e| e.tz);
     let mut out = format!(
-        "<p><a href=\"/accounts\" id=\"back\">{}</a></p><div class=\"table-wrap\"><table id=\"account-log\">\
+        "<p><a href=\"/accounts\" id=\"back\">{}</a></p><div class=\"table-wrap\"><table id=\"account-log\" class=\"nowrap\">\
          <thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         esc(ctx.t("account.back")),
         esc(ctx.t("account.log_when")),
@@ -709,7 +709,7 @@ fn render_code(ctx: &Ctx, user: &str, code: &IssuedCode, server: Option<&str>) -
             out.push_str(&format!(
                 "<div class=\"qr\" id=\"enroll-qr\" data-link=\"{}\">{}</div>\
                  <p>{}</p><dl class=\"summary\"><dt>{}</dt><dd id=\"enroll-server\">{}</dd></dl>\
-                 <p class=\"muted\">{}</p><pre class=\"command\" id=\"enroll-command\">stairwell field enroll --server {} --code {}</pre>",
+                 <p class=\"muted\">{}</p><pre class=\"command\" id=\"enroll-command\"><code>stairwell field enroll --server {} --code {}</code></pre>",
                 esc(&link.to_uri()),
                 qr_svg(&link.to_uri()),
                 esc(ctx.t("account.code_how")),
