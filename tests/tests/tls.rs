@@ -249,7 +249,7 @@ impl Nginx {
                server {{\n    listen 127.0.0.1:{port} ssl;\n\
                  ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
                  location / {{\n      proxy_pass http://{backend};\n\
-                   proxy_http_version 1.1;\n      proxy_set_header Host $host;\n\
+                   proxy_http_version 1.1;\n      proxy_set_header Host $http_host;\n\
                    proxy_set_header Upgrade $http_upgrade;\n\
                    proxy_set_header Connection $connection_upgrade;\n\
                    proxy_set_header X-Forwarded-Proto https;\n\

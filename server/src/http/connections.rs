@@ -31,7 +31,7 @@ use tokio::sync::{Notify, watch};
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
-use super::https::{Https, forwarded_https};
+use super::https::{Https, forwarded_for, forwarded_https};
 use super::tls::Tls;
 use crate::engine::metrics::Metrics;
 
@@ -207,7 +207,15 @@ async fn answer(
     mut request: Request<Incoming>,
     in_flight: InFlight,
 ) -> axum::response::Response {
-    request.extensions_mut().insert(ConnectInfo(served.addr));
+    // Behind the operator's proxy the peer is the proxy: the client is the
+    // address it forwards, so sign-in and enrollment throttles hold back
+    // one client, not everyone.
+    let client = served
+        .behind_https_proxy
+        .then(|| forwarded_for(request.headers()))
+        .flatten()
+        .map_or(served.addr, |ip| std::net::SocketAddr::new(ip, 0));
+    request.extensions_mut().insert(ConnectInfo(client));
     if served.https || (served.behind_https_proxy && forwarded_https(request.headers())) {
         request.extensions_mut().insert(Https);
     }

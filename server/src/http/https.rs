@@ -5,6 +5,8 @@
 //! operator said the server sits behind a TLS-terminating proxy
 //! (`--behind-https-proxy`), when the proxy says so (`X-Forwarded-Proto:
 //! https`); otherwise that header is ignored, so a client cannot claim it.
+//! Behind such a proxy the client's address is the one it forwards
+//! (`X-Forwarded-For`), for the throttles that count by address.
 
 use axum::extract::Request;
 use axum::http::{HeaderValue, header};
@@ -25,6 +27,21 @@ pub fn forwarded_https(headers: &axum::http::HeaderMap) -> bool {
         .get("x-forwarded-proto")
         .and_then(|value| value.to_str().ok())
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"))
+}
+
+/// The client's address as the proxy forwards it: the last entry of
+/// `X-Forwarded-For`, the one the proxy itself wrote (trusted only behind
+/// a proxy, like the protocol).
+pub fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<std::net::IpAddr> {
+    headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .last()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// The layer: `Secure` cookies and HSTS on answers to https requests.
@@ -68,5 +85,11 @@ mod tests {
         assert!(forwarded_https(&headers));
         headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
         assert!(!forwarded_https(&headers));
+        assert_eq!(forwarded_for(&headers), None);
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("10.0.0.9, 203.0.113.7"),
+        );
+        assert_eq!(forwarded_for(&headers), "203.0.113.7".parse().ok());
     }
 }
