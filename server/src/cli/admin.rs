@@ -11,7 +11,7 @@ use crate::cli::{
 use crate::engine::rebuild::{self, rebuild_read_models};
 use std::path::Path;
 
-use crate::store::{NewUser, SqliteStorage, StorageError, sqlite};
+use crate::store::{self, Location, NewUser, SqliteStorage, Storage, StorageError, sqlite};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -40,9 +40,18 @@ impl From<StorageError> for AdminError {
 pub fn run(args: AdminArgs) -> Result<String, AdminError> {
     match args.command {
         AdminCommand::Accounts(command) => {
-            let storage = SqliteStorage::open(&args.data)?;
-            rebuild::after_upgrade(&storage);
-            on_data(&storage, command)
+            let storage = store::open(&Location::of(&args.data, args.database.as_deref()))?;
+            rebuild::after_upgrade(&*storage);
+            on_data(&*storage, command)
+        }
+        AdminCommand::Backup { .. } | AdminCommand::Restore { .. } if args.database.is_some() => {
+            Err(AdminError {
+                message: "a PostgreSQL database is backed up with PostgreSQL's own tools \
+                          (pg_dump, or the provider's point-in-time recovery): see the README's \
+                          \"Scaling out\""
+                    .into(),
+                exit_code: 2,
+            })
         }
         AdminCommand::Backup { to } => backup(&args.data, &to),
         AdminCommand::Restore { from } => restore(&from, &args.data),
@@ -50,7 +59,7 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
 }
 
 /// Runs a command on the opened data directory.
-fn on_data(storage: &SqliteStorage, command: AccountCommand) -> Result<String, AdminError> {
+fn on_data(storage: &dyn Storage, command: AccountCommand) -> Result<String, AdminError> {
     let me = operator();
     match command {
         AccountCommand::Estate(EstateCommand::Add { id, name, tz }) => {

@@ -56,6 +56,7 @@ pub fn run(command: Command) -> ExitCode {
 fn serve(args: ServeArgs) -> ExitCode {
     let options = serve::ServeOptions {
         data: args.data,
+        database: args.database,
         listen: args.listen,
         tls: args
             .tls_cert
@@ -115,6 +116,11 @@ pub struct ServeArgs {
     /// The data directory (created if missing).
     #[arg(long, env = "STAIRWELL_DATA", default_value = DEFAULT_DATA)]
     pub data: PathBuf,
+    /// Keep everything in this PostgreSQL database (`postgres://USER@HOST/DB`)
+    /// instead of the data directory's SQLite file; any number of servers
+    /// may share it.
+    #[arg(long, env = "STAIRWELL_DATABASE", value_parser = database_url)]
+    pub database: Option<String>,
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, env = "STAIRWELL_LISTEN", default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
@@ -227,7 +233,11 @@ pub struct AdminArgs {
     /// The data directory (created if missing).
     #[arg(long, global = true, env = "STAIRWELL_DATA", default_value = DEFAULT_DATA)]
     pub data: PathBuf,
-    /// The server's configuration file: its `data` (and `database`) apply
+    /// The PostgreSQL database the server keeps everything in, when it is
+    /// not the data directory's SQLite file.
+    #[arg(long, global = true, env = "STAIRWELL_DATABASE", value_parser = database_url)]
+    pub database: Option<String>,
+    /// The server's configuration file: its `data` and `database` apply
     /// here too.
     #[arg(long, global = true, env = "STAIRWELL_CONFIG")]
     pub config: Option<PathBuf>,
@@ -327,6 +337,17 @@ pub enum DeviceCommand {
     },
     /// Revoke a device: its token stops working at once.
     Revoke { device: String },
+}
+
+fn database_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        Ok(text.to_owned())
+    } else {
+        Err(format!(
+            "{text:?} is not a PostgreSQL URL (postgres://USER:PASSWORD@HOST:PORT/DATABASE)"
+        ))
+    }
 }
 
 fn parse_role(text: &str) -> Result<Role, String> {

@@ -22,11 +22,13 @@ use crate::http::body::LargeBodies;
 use crate::http::connections::ConnectionLimits;
 use crate::http::tls::{Tls, TlsError, TlsFiles};
 use crate::http::{self, AppState, Limits};
-use crate::store::{SqliteStorage, Storage, StorageError};
+use crate::store::{self, Location, StorageError};
 
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     pub data: PathBuf,
+    /// A PostgreSQL database instead of the data directory's SQLite file.
+    pub database: Option<String>,
     pub listen: SocketAddr,
     /// Terminate TLS with this certificate and key (reloaded on SIGHUP).
     pub tls: Option<TlsFiles>,
@@ -72,8 +74,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         .map(Tls::load)
         .transpose()?
         .map(Arc::new);
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&options.data)?);
-    let _lock = lock_data_dir(&options.data)?;
+    let location = Location::of(&options.data, options.database.as_deref());
+    let storage = store::open(&location)?;
+    // SQLite has one server; on PostgreSQL any number share the database.
+    let _lock = match location {
+        Location::Sqlite(_) => Some(lock_data_dir(&options.data)?),
+        Location::Postgres(_) => None,
+    };
     rebuild::after_upgrade(&*storage);
     let metrics = Arc::new(Metrics::default());
     metrics.set_stored_records(storage.record_count()?);
@@ -95,7 +102,7 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
         reload_on_hangup(tls.clone());
     }
     announce(addr, tls.is_some());
-    tracing::info!(%addr, data = %options.data.display(), "serving");
+    tracing::info!(%addr, storage = ?storage, "serving");
     let state = Arc::new(AppState {
         storage,
         writer,

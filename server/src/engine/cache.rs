@@ -83,6 +83,13 @@ impl DocCache {
         }
     }
 
+    /// Forgets a document (another server changed it).
+    pub fn remove(&mut self, id: &str) {
+        if let Some(old) = self.docs.pop(id) {
+            self.bytes -= old.weight();
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.docs.len()
     }

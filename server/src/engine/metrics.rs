@@ -17,6 +17,7 @@ pub struct Metrics {
     pulled_records: AtomicU64,
     stored_records: AtomicU64,
     commits: AtomicU64,
+    stale_retries: AtomicU64,
     committed_requests: AtomicU64,
     cached_docs: AtomicU64,
     cache_bytes: AtomicU64,
@@ -70,6 +71,11 @@ impl Metrics {
     pub fn commit(&self, requests: u64) {
         count(&self.commits, 1);
         count(&self.committed_requests, requests);
+    }
+
+    /// A batch judged again because another server changed its records.
+    pub fn stale_retry(&self) {
+        count(&self.stale_retries, 1);
     }
 
     pub fn cache(&self, docs: usize, bytes: usize) {
@@ -183,6 +189,12 @@ impl Metrics {
                 "counter",
                 "Write transactions committed.",
                 &self.commits,
+            ),
+            (
+                "stairwell_group_commit_retries_total",
+                "counter",
+                "Batches judged again because another server changed their records meanwhile.",
+                &self.stale_retries,
             ),
             (
                 "stairwell_group_commit_requests_total",

@@ -36,6 +36,9 @@ const QUEUE: usize = 1024;
 const MAX_BATCH_RECORDS: usize = 20_000;
 /// Batches with fewer records are judged on the writer thread alone.
 const PARALLEL_JUDGING_FROM: usize = 16;
+/// Judgings of one batch at most when other servers keep changing its
+/// records meanwhile; then the batch fails and the devices sync again.
+const MAX_ATTEMPTS: u32 = 5;
 /// Chunks never trigger compaction below this many bytes.
 const COMPACT_MIN_BYTES: usize = 64 * 1024;
 
@@ -234,8 +237,6 @@ impl Writer {
     fn run_batch(&mut self, jobs: Vec<Job>) {
         let started = Instant::now();
         let now = Utc::now();
-        let mut batch = Staged::default();
-        let mut results = Vec::with_capacity(jobs.len());
         let estates = jobs.iter().flat_map(|job| &job.author.estates);
         let directory = match Directory::load(&*self.storage, estates) {
             Ok(directory) => directory,
@@ -247,39 +248,38 @@ impl Writer {
                 return;
             }
         };
-        let mut prejudged = self.judge_in_parallel(&jobs, &directory);
-        let limits = self.config.limits;
-        for (index, job) in jobs.into_iter().enumerate() {
-            let judging = Judging {
-                author: &job.author,
-                directory: &directory,
-                limits: &limits,
-            };
-            let result = self.run_job(
-                index,
-                (judging, &job.records),
-                &mut prejudged,
-                &mut batch,
-                now,
-            );
-            results.push((job.reply, result));
-        }
-        let writes = batch.writes.len();
-        let echoes = std::mem::take(&mut batch.echoes);
-        let committed = self.commit(batch, results.len()).map(|seqs| {
-            for ((job, id, bytes), seq) in echoes.into_iter().zip(seqs) {
-                if let Some((_, Ok(outcome))) = results.get_mut(job) {
-                    outcome.echoes.push(Echo { id, seq, bytes });
+        let mut attempt = 1;
+        let (results, committed, writes) = loop {
+            let (mut results, mut batch) = self.stage_batch(&jobs, &directory, now);
+            let writes = batch.writes.len();
+            let echoes = std::mem::take(&mut batch.echoes);
+            match self.commit(batch, results.len()) {
+                // Another server changed records this batch was judged
+                // against: forget them, judge everything again on the
+                // stored records.
+                Err(err) if attempt < MAX_ATTEMPTS && self.forget_stale(&err) => {
+                    attempt += 1;
+                }
+                committed => {
+                    let committed = committed.map(|seqs| {
+                        for ((job, id, bytes), seq) in echoes.into_iter().zip(seqs) {
+                            if let Some(Ok(outcome)) = results.get_mut(job) {
+                                outcome.echoes.push(Echo { id, seq, bytes });
+                            }
+                        }
+                    });
+                    break (results, committed, writes);
                 }
             }
-        });
+        };
         tracing::debug!(
             requests = results.len(),
             writes,
+            attempts = attempt,
             elapsed_us = started.elapsed().as_micros() as u64,
             "group commit"
         );
-        for (reply, result) in results {
+        for (job, result) in jobs.into_iter().zip(results) {
             let result = match (&committed, result) {
                 (Err(err), Ok(_)) => Err(WriteError::Commit(err.clone())),
                 (Ok(()), Ok(outcome)) => {
@@ -289,8 +289,53 @@ impl Writer {
                 (_, Err(err)) => Err(err),
             };
             // A requester that gave up (connection closed) needs no answer.
-            let _ = reply.send(result);
+            let _ = job.reply.send(result);
         }
+    }
+
+    /// Judges and stages every job of a batch, in order.
+    fn stage_batch(
+        &mut self,
+        jobs: &[Job],
+        directory: &Directory,
+        now: DateTime<Utc>,
+    ) -> (Vec<Result<PushOutcome, WriteError>>, Staged) {
+        let mut batch = Staged::default();
+        let mut prejudged = self.judge_in_parallel(jobs, directory);
+        let limits = self.config.limits;
+        let results = jobs
+            .iter()
+            .enumerate()
+            .map(|(index, job)| {
+                let judging = Judging {
+                    author: &job.author,
+                    directory,
+                    limits: &limits,
+                };
+                self.run_job(
+                    index,
+                    (judging, &job.records),
+                    &mut prejudged,
+                    &mut batch,
+                    now,
+                )
+            })
+            .collect();
+        (results, batch)
+    }
+
+    /// Drops from the cache the records a commit found changed by another
+    /// server; whether that was why it failed.
+    fn forget_stale(&mut self, err: &StorageError) -> bool {
+        let StorageError::Stale { ids } = err else {
+            return false;
+        };
+        tracing::info!(records = ?ids, "changed by another server meanwhile; judging again");
+        for id in ids {
+            self.cache.remove(id);
+        }
+        self.metrics.stale_retry();
+        true
     }
 
     /// Stores the batch; returns the feed position of each write.
@@ -299,7 +344,9 @@ impl Writer {
             return Ok(Vec::new());
         }
         let seqs = self.storage.commit(&batch.writes).map_err(|err| {
-            tracing::error!(%err, "group commit failed; nothing of it was stored");
+            if !matches!(err, StorageError::Stale { .. }) {
+                tracing::error!(%err, "group commit failed; nothing of it was stored");
+            }
             Arc::new(err)
         })?;
         if let Some(notices) = &self.config.notices {
@@ -512,6 +559,7 @@ impl Writer {
         let record = AnyRecord::from_doc(after).map_err(unreadable)?;
         let doc = record.doc();
         let echo = doc.save_after(pushed_heads);
+        let base_heads = base.as_ref().map(|base| encode_heads(&base.heads));
         let (change, mut cached) = match base {
             None => {
                 // What the device sent, then the stamps: a document that
@@ -545,6 +593,7 @@ impl Writer {
             change,
             compacted,
             heads: encode_heads(&doc.heads()),
+            base_heads,
             index: record.index_entry(tz),
             models: crate::reports::ModelRows::derive(&record, tz),
         });
@@ -831,6 +880,70 @@ mod tests {
                 automerge::ReadDoc::get_missing_deps(record.automerge(), &sheet.doc().heads());
             assert!(missing.is_empty(), "every pushed change is stored");
         }
+        stop(bench);
+    }
+
+    /// A second writer on the same database, as another server replica
+    /// would have: its own cache, the same records.
+    fn second_writer(bench: &Bench) -> (WriterHandle, JoinHandle<()>, Arc<Metrics>) {
+        let path = bench._dir.path();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(path).expect("open"));
+        let metrics = Arc::new(Metrics::default());
+        let (writer, thread) =
+            spawn(storage, metrics.clone(), WriterConfig::default()).expect("writer");
+        (writer, thread, metrics)
+    }
+
+    #[test]
+    fn a_record_changed_by_another_server_is_judged_again_not_lost() {
+        let bench = bench(Role::Supervisor);
+        let (other, other_thread, other_metrics) = second_writer(&bench);
+        let editor = bench.editor.clone();
+        let now = Utc::now();
+        let mut sheet = new_sheet(&editor);
+        let push = |writer: &WriterHandle, records| {
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            runtime
+                .block_on(writer.push(bench.author.clone(), records))
+                .expect("push")
+        };
+        // Both servers hold the sheet in their caches.
+        push(&bench.writer, vec![whole(&sheet)]);
+        // Another phone's copy: its own Automerge actor.
+        let mut other_copy =
+            RepairSheet::from_doc(RecordDoc::load(&sheet.doc().save()).expect("load"))
+                .expect("sheet");
+        let noted = edited(&mut other_copy, |s| s.add_note(&editor, now, "from B"));
+        push(&other, vec![noted]);
+        // This server's cache is now stale; a dispatch judged against it
+        // fails the heads check, is judged again, and both changes stay.
+        let dispatched = edited(&mut sheet, |s| s.dispatch(&editor, now, "t1"));
+        let outcome = push(&bench.writer, vec![dispatched]);
+        assert_eq!(outcome.accepted.len(), 1, "{outcome:?}");
+        let stored = bench
+            .storage
+            .load_record(&sheet.id().to_string())
+            .expect("load")
+            .expect("stored");
+        let merged =
+            RepairSheet::from_doc(RecordDoc::load(&stored.bytes).expect("load")).expect("sheet");
+        let view = merged.view();
+        assert_eq!(view.technician.as_deref(), Some("t1"));
+        assert!(
+            view.notes.iter().any(|note| note.text == "from B"),
+            "{:?}",
+            view.notes
+        );
+        assert_eq!(
+            counter(&bench.metrics, "stairwell_group_commit_retries_total"),
+            1
+        );
+        assert_eq!(
+            counter(&other_metrics, "stairwell_group_commit_retries_total"),
+            0
+        );
+        drop(other);
+        other_thread.join().expect("the other writer stops");
         stop(bench);
     }
 

@@ -45,6 +45,7 @@ macro_rules! storage_conformance_tests {
             sequence_numbers_increase_in_commit_order,
             a_failing_commit_stores_none_of_its_writes,
             appending_to_an_unknown_record_is_refused,
+            writes_judged_against_other_heads_are_stale,
             pull_returns_only_the_given_estates,
             feed_pages_resume_without_skipping_or_repeating,
             devices_that_have_a_record_get_only_its_changes,
@@ -160,9 +161,10 @@ fn note(sheet: &mut RepairSheet, minute: i64) -> Vec<ChangeHash> {
 
 /// A write of `doc` as it is now, with its index and report rows, as the
 /// writer builds one.
-fn write(doc: &RecordDoc, change: RecordChange) -> RecordWrite {
+fn write(doc: &RecordDoc, change: RecordChange, base: Option<&[ChangeHash]>) -> RecordWrite {
     let record = AnyRecord::load(&doc.save()).expect("record loads");
     RecordWrite {
+        base_heads: base.map(encode_heads),
         id: doc.id().to_string(),
         estate: doc.header().estate.clone(),
         kind: doc.kind().as_str().to_owned(),
@@ -176,12 +178,12 @@ fn write(doc: &RecordDoc, change: RecordChange) -> RecordWrite {
 
 fn create(sheet: &RepairSheet) -> RecordWrite {
     let snapshot = sheet.doc().save();
-    write(sheet.doc(), RecordChange::Create { snapshot })
+    write(sheet.doc(), RecordChange::Create { snapshot }, None)
 }
 
 fn append(sheet: &RepairSheet, since: &[ChangeHash]) -> RecordWrite {
     let chunk = sheet.doc().save_after(since);
-    write(sheet.doc(), RecordChange::Append { chunk })
+    write(sheet.doc(), RecordChange::Append { chunk }, Some(since))
 }
 
 fn commit(storage: &dyn Storage, writes: Vec<RecordWrite>) -> Vec<u64> {
@@ -613,6 +615,40 @@ pub(crate) fn records_round_trip(storage: &dyn Storage) {
         .expect("a repair sheet");
     assert_eq!(loaded.view(), sheet.view());
     assert_eq!(sorted(loaded.doc().heads()), sorted(sheet.doc().heads()));
+    assert_eq!(storage.record_count().expect("count"), 1);
+}
+
+/// Two servers judged one record at once: the second commit, judged
+/// against heads no longer stored (or creating a record that exists), is
+/// refused whole, so neither change is lost or doubled.
+pub(crate) fn writes_judged_against_other_heads_are_stale(storage: &dyn Storage) {
+    add_estates(storage);
+    let mut sheet = sheet(EAST, "lift stuck");
+    commit(storage, vec![create(&sheet)]);
+    let stale_create = storage.commit(&[create(&sheet)]);
+    assert!(
+        matches!(&stale_create, Err(StorageError::Stale { ids }) if ids == &[id_of(&sheet)]),
+        "{stale_create:?}"
+    );
+    let mut other = sheet.clone();
+    let before = note(&mut sheet, 2);
+    commit(storage, vec![append(&sheet, &before)]);
+    // Judged against the heads before the first note, which are gone.
+    let _ = note(&mut other, 3);
+    let fine = self::sheet(WEST, "a fine new sheet");
+    let stale = storage.commit(&[create(&fine), append(&other, &before)]);
+    assert!(
+        matches!(&stale, Err(StorageError::Stale { ids }) if ids == &[id_of(&sheet)]),
+        "{stale:?}"
+    );
+    assert!(
+        storage.load_record(&id_of(&fine)).expect("load").is_none(),
+        "nothing stored"
+    );
+    assert_eq!(
+        heads_of(&stored(storage, &sheet).bytes),
+        sorted(sheet.doc().heads())
+    );
     assert_eq!(storage.record_count().expect("count"), 1);
 }
 

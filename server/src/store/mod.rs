@@ -11,7 +11,7 @@
 //! [`ReadModels`] (the report tables' queries) and [`ConsoleStore`] (console
 //! passwords, sessions, list queries) and [`AccountStore`] (users and
 //! devices administered, the account log). Each backend is a folder beside them
-//! ([`sqlite`]; `postgres`, behind the cargo feature of that name) and runs
+//! ([`sqlite`], [`postgres`]) and runs
 //! the one conformance suite (`conformance.rs`) with one line.
 
 pub mod accounts;
@@ -19,7 +19,6 @@ pub mod blobs;
 #[cfg(test)]
 pub(crate) mod conformance;
 pub mod console;
-#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod read_models;
 pub mod sqlite;
@@ -32,7 +31,6 @@ use stairwell_core::record::{RecordError, Role};
 use stairwell_core::sync::judge::Author;
 
 pub use blobs::{BlobChunk, BlobError, BlobStorage, ChunkOutcome, UploadQuota};
-#[cfg(feature = "postgres")]
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
@@ -94,6 +92,11 @@ pub enum StorageError {
     /// The operating system's random source failed.
     #[error("no randomness: {0}")]
     Random(#[from] getrandom::Error),
+    /// Another server changed these records after the writer judged them
+    /// (their stored heads are not the ones judged against, or a record to
+    /// create exists): nothing was stored; judge them again.
+    #[error("records changed meanwhile by another server: {}", .ids.join(", "))]
+    Stale { ids: Vec<String> },
 }
 
 impl StorageError {
@@ -187,6 +190,12 @@ pub struct RecordWrite {
     pub compacted: Option<Vec<u8>>,
     /// The record's heads after the change, as [`encode_heads`] writes them.
     pub heads: Vec<u8>,
+    /// The stored heads the change was judged against (`None` for a record
+    /// new to the server): the commit refuses the whole group with
+    /// [`StorageError::Stale`] when the record's stored heads are others by
+    /// then, or when a record to create exists, so two servers judging one
+    /// record at once never lose or double a change.
+    pub base_heads: Option<Vec<u8>>,
     pub index: IndexEntry,
     /// The record's report rows ([`crate::reports`]), replacing its old ones.
     pub models: ModelRows,
@@ -267,7 +276,8 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
 
     fn load_record(&self, id: &str) -> Result<Option<StoredRecord>, StorageError>;
     /// Stores every write in one transaction; returns their feed sequence
-    /// numbers in order. Nothing is stored if it fails.
+    /// numbers in order. Nothing is stored if it fails; a write whose
+    /// `base_heads` are not the stored ones fails it with `Stale`.
     fn commit(&self, writes: &[RecordWrite]) -> Result<Vec<u64>, StorageError>;
     /// The records of `estates` changed after `cursor`, at most `max` of
     /// them, read from one consistent snapshot.
@@ -285,6 +295,34 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn console(&self) -> &dyn ConsoleStore;
     /// Users and devices as administered, and the account log.
     fn accounts(&self) -> &dyn AccountStore;
+}
+
+/// Where a server keeps its state: one SQLite file in a data directory
+/// (the default: one process), or a PostgreSQL database (any number of
+/// server processes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Sqlite(std::path::PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl Location {
+    /// `--database URL` if given, else the data directory.
+    pub fn of(data: &std::path::Path, database: Option<&str>) -> Location {
+        match database {
+            Some(url) => Location::Postgres(url.to_owned()),
+            None => Location::Sqlite(data.to_owned()),
+        }
+    }
+}
+
+/// Opens (creating and migrating if needed) the storage at `location`.
+pub fn open(location: &Location) -> Result<std::sync::Arc<dyn Storage>, StorageError> {
+    Ok(match location {
+        Location::Sqlite(dir) => std::sync::Arc::new(SqliteStorage::open(dir)?),
+        Location::Postgres(url) => std::sync::Arc::new(PostgresStorage::open(url)?),
+    })
 }
 
 /// Heads as stored: the 32-byte hashes one after another.

@@ -213,6 +213,7 @@ fn concrete(listen: SocketAddr) -> Result<SocketAddr, DemoError> {
 fn serve(data: &Path, listen: SocketAddr) -> ExitCode {
     let options = ServeOptions {
         data: data.to_owned(),
+        database: None,
         listen,
         tls: None,
         limits: Limits::default(),

@@ -45,11 +45,15 @@ pub(super) fn commit(conn: &mut Conn, writes: &[RecordWrite]) -> Result<Vec<u64>
 
 fn commit_one(tx: &mut Transaction<'_>, write: &RecordWrite) -> Result<u64, StorageError> {
     let stored_heads = lock_record(tx, &write.id)?;
-    // BASE-HEADS CHECK: when `RecordWrite` gains `base_heads` (the heads
-    // the writer judged the record against; `None` for a Create), refuse
-    // the whole group here, with the storage error made for it, when
-    // `stored_heads` differs from `write.base_heads`. Until then a Create
-    // of a stored record is refused below, and an Append to a missing one.
+    // Another replica may have changed the record since this one's writer
+    // judged it: then nothing of the group is stored, and the writer
+    // judges again on the stored record (heads check with retry; the row
+    // stays locked until this commit ends, so the check holds).
+    if stored_heads != write.base_heads {
+        return Err(StorageError::Stale {
+            ids: vec![write.id.clone()],
+        });
+    }
     let seq: i64 = tx
         .query_one(
             "INSERT INTO feed (estate, record_id, heads) VALUES ($1, $2, $3) RETURNING seq",

@@ -43,6 +43,7 @@ fn create(estate: &str) -> RecordWrite {
         },
         compacted: None,
         heads: vec![7; 32],
+        base_heads: None,
         index: IndexEntry {
             id,
             kind: RecordKind::RepairSheet,

@@ -26,7 +26,7 @@ pub(super) fn create(dir: &Path) -> String {
     assert!(
         !server.is_empty(),
         "{SERVER} is not set: run the PostgreSQL tests through scripts/with-postgres, e.g. \
-         scripts/with-postgres cargo test -p stairwell-server --features postgres store::postgres"
+         scripts/with-postgres cargo test -p stairwell-server store::postgres"
     );
     let digest = Sha256::digest(dir.as_os_str().as_encoded_bytes());
     let name = format!("stairwell_test_{}", &hex::encode(digest)[..16]);

@@ -440,10 +440,18 @@ impl Storage for SqliteStorage {
     fn commit(&self, writes: &[RecordWrite]) -> Result<Vec<u64>, StorageError> {
         let mut conn = self.writer();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let seqs = writes
-            .iter()
-            .map(|write| commit_one(&tx, write))
-            .collect::<Result<Vec<u64>, _>>()?;
+        let mut seqs = Vec::with_capacity(writes.len());
+        for write in writes {
+            // One process writes a SQLite file, so this holds unless the
+            // file was changed behind the server's back; checked all the
+            // same, as every backend does.
+            if !still_as_judged(&tx, write)? {
+                return Err(StorageError::Stale {
+                    ids: vec![write.id.clone()],
+                });
+            }
+            seqs.push(commit_one(&tx, write)?);
+        }
         tx.commit()?;
         Ok(seqs)
     }
@@ -582,6 +590,15 @@ fn append_chunks(
         out.extend_from_slice(chunk);
     }
     Ok(())
+}
+
+/// Whether the record is stored as the write was judged against.
+fn still_as_judged(tx: &Transaction<'_>, write: &RecordWrite) -> Result<bool, StorageError> {
+    let stored: Option<Vec<u8>> = tx
+        .prepare_cached("SELECT heads FROM records WHERE id = ?1")?
+        .query_row([&write.id], |row| row.get(0))
+        .optional()?;
+    Ok(stored == write.base_heads)
 }
 
 fn commit_one(tx: &Transaction<'_>, write: &RecordWrite) -> Result<u64, StorageError> {
