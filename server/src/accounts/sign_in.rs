@@ -7,18 +7,21 @@
 //! counts an account name whether or not it exists, so its answers never
 //! tell which do. The checks run on two threads of their own: argon2's
 //! 19 MiB stays in those threads' memory instead of one more arena of the
-//! runtime's many blocking threads after every check. State is in memory,
-//! per server process.
+//! runtime's many blocking threads after every check. The counters and the
+//! form tokens are kept by the storage ([`crate::store::guards`]), so
+//! every server sharing it counts the same failures and takes a form
+//! fetched from another; only the check threads are per process.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 
-use super::password;
+use super::{password, token_hash};
+use crate::store::{Storage, StorageError};
 
 /// Failures an account may have before it must wait.
 const FREE_ACCOUNT_FAILURES: u32 = 3;
@@ -33,23 +36,11 @@ const CHECKS_AT_ONCE: usize = 2;
 const CHECKS_WAITING: usize = 8;
 /// How long a sign-in form's token is good.
 pub const LOGIN_TOKEN_TTL: Duration = Duration::from_secs(10 * 60);
-/// Entries kept at most in each table; the oldest are dropped past it.
-const MAX_ENTRIES: usize = 100_000;
 
-/// Failures of one account or address, and until when it must wait.
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    wait_until: Instant,
-    last: Instant,
-}
-
-/// The sign-in guard of one server process.
+/// The sign-in guard: shared counters and tokens, this process's checks.
 #[derive(Debug)]
 pub struct SignIn {
-    accounts: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, Failures>>,
-    login_tokens: Mutex<HashMap<String, Instant>>,
+    storage: Arc<dyn Storage>,
     checks: Semaphore,
     waiting: AtomicUsize,
     checkers: Mutex<mpsc::Sender<Check>>,
@@ -62,12 +53,10 @@ struct Check {
     answer: oneshot::Sender<bool>,
 }
 
-impl Default for SignIn {
-    fn default() -> Self {
+impl SignIn {
+    pub fn new(storage: Arc<dyn Storage>) -> Self {
         SignIn {
-            accounts: Mutex::default(),
-            addresses: Mutex::default(),
-            login_tokens: Mutex::default(),
+            storage,
             checks: Semaphore::new(CHECKS_AT_ONCE),
             waiting: AtomicUsize::new(0),
             checkers: Mutex::new(start_checkers()),
@@ -109,37 +98,58 @@ pub enum Refusal {
 }
 
 impl SignIn {
-    /// Whether `account` may be tried from `address` now.
-    pub fn may_try(&self, account: &str, address: IpAddr, now: Instant) -> Result<(), Refusal> {
-        let waits = [
-            lock(&self.accounts).get(account).map(|f| f.wait_until),
-            lock(&self.addresses).get(&address).map(|f| f.wait_until),
-        ];
-        match waits.into_iter().flatten().max() {
-            Some(until) if until > now => Err(Refusal::Wait(until - now)),
-            _ => Ok(()),
+    /// Whether `account` may be tried from `address` now. A failure to
+    /// read the counters refuses (as busy) rather than let a guess through.
+    pub async fn may_try(&self, account: &str, address: IpAddr) -> Result<(), Refusal> {
+        let keys = vec![account_key(account), address_key(address)];
+        let now = Utc::now();
+        let until = self
+            .shared(move |storage| storage.guards().waiting_until(&keys, now))
+            .await
+            .map_err(|_| Refusal::Busy)?;
+        match until {
+            Some(until) => Err(Refusal::Wait((until - now).to_std().unwrap_or(FIRST_WAIT))),
+            None => Ok(()),
         }
     }
 
     /// A failed sign-in: both the account and the address back off.
-    pub fn failed(&self, account: &str, address: IpAddr, now: Instant) {
-        record(
-            &mut lock(&self.accounts),
-            account.to_owned(),
-            FREE_ACCOUNT_FAILURES,
-            now,
-        );
-        record(
-            &mut lock(&self.addresses),
-            address,
-            FREE_ADDRESS_FAILURES,
-            now,
-        );
+    pub async fn failed(&self, account: &str, address: IpAddr) {
+        let (account, address) = (account_key(account), address_key(address));
+        let forget = chrono::Duration::from_std(LONGEST_WAIT).unwrap_or_default();
+        let now = Utc::now();
+        let counted = self
+            .shared(move |storage| {
+                let guards = storage.guards();
+                guards.add_failure(&account, now, forget, &|n| wait(n, FREE_ACCOUNT_FAILURES))?;
+                guards.add_failure(&address, now, forget, &|n| wait(n, FREE_ADDRESS_FAILURES))
+            })
+            .await;
+        if let Err(err) = counted {
+            tracing::error!(error = %err, "a failed sign-in could not be counted");
+        }
     }
 
     /// A successful sign-in forgets the account's failures.
-    pub fn succeeded(&self, account: &str) {
-        lock(&self.accounts).remove(account);
+    pub async fn succeeded(&self, account: &str) {
+        let key = account_key(account);
+        if let Err(err) = self
+            .shared(move |storage| storage.guards().clear_failures(&key))
+            .await
+        {
+            tracing::warn!(error = %err, "a sign-in's earlier failures could not be forgotten");
+        }
+    }
+
+    /// Runs blocking storage work off the async runtime.
+    async fn shared<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&dyn Storage) -> Result<T, StorageError> + Send + 'static,
+    ) -> Result<T, StorageError> {
+        let storage = self.storage.clone();
+        tokio::task::spawn_blocking(move || work(&*storage))
+            .await
+            .map_err(|err| StorageError::Backend(Box::new(err)))?
     }
 
     /// A place among the password checks, or `Busy` when the queue is full.
@@ -169,46 +179,44 @@ impl SignIn {
         answered.await.unwrap_or(false)
     }
 
-    /// Keeps a new sign-in form's token.
-    pub fn issue_login_token(&self, token: &str, now: Instant) {
-        let mut tokens = lock(&self.login_tokens);
-        tokens.retain(|_, issued| now.duration_since(*issued) < LOGIN_TOKEN_TTL);
-        if tokens.len() >= MAX_ENTRIES {
-            return;
-        }
-        tokens.insert(token.to_owned(), now);
+    /// Keeps a new sign-in form's token (its hash), good for
+    /// [`LOGIN_TOKEN_TTL`].
+    pub async fn issue_login_token(&self, token: &str) -> Result<(), StorageError> {
+        let (hash, expires) = (token_hash(token), expiry(Utc::now()));
+        self.shared(move |storage| storage.guards().put_once(&hash, "", expires))
+            .await
     }
 
     /// Uses up a sign-in form's token: true once, within its time.
-    pub fn redeem_login_token(&self, token: &str, now: Instant) -> bool {
-        lock(&self.login_tokens)
-            .remove(token)
-            .is_some_and(|issued| now.duration_since(issued) < LOGIN_TOKEN_TTL)
+    pub async fn redeem_login_token(&self, token: &str) -> bool {
+        let hash = token_hash(token);
+        let now = Utc::now();
+        self.shared(move |storage| storage.guards().take_once(&hash, now))
+            .await
+            .is_ok_and(|found| found.is_some())
     }
 }
 
-/// Counts one failure of `key`; past `free` failures the wait doubles.
-fn record<K: std::hash::Hash + Eq>(
-    table: &mut HashMap<K, Failures>,
-    key: K,
-    free: u32,
-    now: Instant,
-) {
-    if table.len() >= MAX_ENTRIES {
-        // Forget those not heard of for longest: an attacker filling the
-        // table with names only frees the oldest entries.
-        table.retain(|_, failures| now.duration_since(failures.last) < LONGEST_WAIT);
-    }
-    let failures = table.entry(key).or_insert(Failures {
-        count: 0,
-        wait_until: now,
-        last: now,
-    });
-    failures.count += 1;
-    failures.last = now;
-    if failures.count > free {
-        failures.wait_until = now + wait_after(failures.count - free);
-    }
+fn expiry(now: DateTime<Utc>) -> DateTime<Utc> {
+    now + chrono::Duration::from_std(LOGIN_TOKEN_TTL).unwrap_or_default()
+}
+
+fn account_key(account: &str) -> String {
+    format!("account:{account}")
+}
+
+fn address_key(address: IpAddr) -> String {
+    format!("address:{address}")
+}
+
+/// The wait after the `n`th failure, when `free` failures cost nothing.
+fn wait(n: u32, free: u32) -> chrono::Duration {
+    let wait = if n > free {
+        wait_after(n - free)
+    } else {
+        Duration::ZERO
+    };
+    chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
 /// The wait after the `n`th failure past the free ones: 1 s, 2 s, 4 s...
@@ -227,51 +235,51 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::SqliteStorage;
 
-    #[test]
-    fn failures_past_the_free_ones_wait_longer_each_time() {
-        let guard = SignIn::default();
-        let address: IpAddr = "127.0.0.1".parse().expect("ip");
-        let start = Instant::now();
-        for _ in 0..FREE_ACCOUNT_FAILURES {
-            assert_eq!(guard.may_try("zhou", address, start), Ok(()));
-            guard.failed("zhou", address, start);
+    fn guard() -> (tempfile::TempDir, SignIn) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let storage = Arc::new(SqliteStorage::open(dir.path()).expect("open"));
+        (dir, SignIn::new(storage))
+    }
+
+    fn waits(refused: Result<(), Refusal>) -> Option<Duration> {
+        match refused {
+            Err(Refusal::Wait(wait)) => Some(wait),
+            _ => None,
         }
-        assert_eq!(guard.may_try("zhou", address, start), Ok(()));
-        guard.failed("zhou", address, start);
+    }
+
+    #[tokio::test]
+    async fn failures_past_the_free_ones_wait_longer_each_time() {
+        let (_dir, guard) = guard();
+        let address: IpAddr = "127.0.0.1".parse().expect("ip");
+        for _ in 0..FREE_ACCOUNT_FAILURES {
+            assert_eq!(guard.may_try("zhou", address).await, Ok(()));
+            guard.failed("zhou", address).await;
+        }
+        assert_eq!(guard.may_try("zhou", address).await, Ok(()));
+        guard.failed("zhou", address).await;
+        let first = waits(guard.may_try("zhou", address).await).expect("waits");
+        assert!(first <= Duration::from_secs(1) && first > Duration::from_millis(500));
         assert_eq!(
-            guard.may_try("zhou", address, start),
-            Err(Refusal::Wait(Duration::from_secs(1)))
-        );
-        let later = start + Duration::from_secs(1);
-        assert_eq!(guard.may_try("zhou", address, later), Ok(()));
-        guard.failed("zhou", address, later);
-        assert_eq!(
-            guard.may_try("zhou", address, later),
-            Err(Refusal::Wait(Duration::from_secs(2)))
-        );
-        assert_eq!(
-            guard.may_try("lin", address, later),
+            guard.may_try("lin", address).await,
             Ok(()),
             "another account"
         );
-        guard.succeeded("zhou");
-        assert_eq!(guard.may_try("zhou", address, later), Ok(()));
+        guard.succeeded("zhou").await;
+        assert_eq!(guard.may_try("zhou", address).await, Ok(()));
         assert_eq!(wait_after(100), LONGEST_WAIT);
+        assert_eq!(wait(5, 3), chrono::Duration::seconds(2));
+        assert_eq!(wait(3, 3), chrono::Duration::zero());
     }
 
-    #[test]
-    fn a_login_token_works_once_and_not_after_it_expires() {
-        let guard = SignIn::default();
-        let now = Instant::now();
-        guard.issue_login_token("a", now);
-        assert!(guard.redeem_login_token("a", now));
-        assert!(!guard.redeem_login_token("a", now), "used");
-        guard.issue_login_token("b", now);
-        assert!(
-            !guard.redeem_login_token("b", now + LOGIN_TOKEN_TTL),
-            "expired"
-        );
-        assert!(!guard.redeem_login_token("never", now));
+    #[tokio::test]
+    async fn a_login_token_works_once() {
+        let (_dir, guard) = guard();
+        guard.issue_login_token("a").await.expect("issue");
+        assert!(guard.redeem_login_token("a").await);
+        assert!(!guard.redeem_login_token("a").await, "used");
+        assert!(!guard.redeem_login_token("never").await);
     }
 }

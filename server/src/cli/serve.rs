@@ -13,6 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::accounts::sign_in::SignIn;
 use crate::cli::open_files;
 use crate::engine::metrics::Metrics;
 use crate::engine::notices::Notices;
@@ -85,6 +86,13 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let metrics = Arc::new(Metrics::default());
     metrics.set_stored_records(storage.record_count()?);
     let notices = Notices::new();
+    let heard = notices.clone();
+    let watching = storage.watch_commits(Box::new(move |commits| {
+        heard.announce(commits.iter().map(|(estate, seq)| (estate.as_str(), *seq)));
+    }))?;
+    if watching {
+        tracing::info!("hearing the commits of every server on this database");
+    }
     let writer_config = WriterConfig {
         notices: Some(notices.clone()),
         limits: options.limits.record,
@@ -104,12 +112,11 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     announce(addr, tls.is_some());
     tracing::info!(%addr, storage = ?storage, "serving");
     let state = Arc::new(AppState {
+        sign_in: SignIn::new(storage.clone()),
         storage,
         writer,
         notices,
-        tickets: Default::default(),
         feed_sockets: Default::default(),
-        sign_in: Default::default(),
         large_bodies: LargeBodies::new(options.limits.max_large_bodies),
         last_seen: Default::default(),
         metrics: metrics.clone(),

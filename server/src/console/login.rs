@@ -13,7 +13,6 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -92,9 +91,9 @@ fn login_page(
 }
 
 /// A new sign-in form token, kept so that it is used once.
-fn new_login_token(state: &AppState) -> Result<String, PageError> {
+async fn new_login_token(state: &AppState) -> Result<String, PageError> {
     let token = random_token()?;
-    state.sign_in.issue_login_token(&token, Instant::now());
+    state.sign_in.issue_login_token(&token).await?;
     Ok(token)
 }
 
@@ -105,7 +104,7 @@ pub async fn form(
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
     let lang = Lang::of(&headers);
-    let token = match new_login_token(&state) {
+    let token = match new_login_token(&state).await {
         Ok(token) => token,
         Err(err) => return err.into_response(),
     };
@@ -150,7 +149,7 @@ pub async fn submit(
     let sent = field("login_token");
     if expected.is_empty()
         || !same_secret(sent, &expected)
-        || !state.sign_in.redeem_login_token(sent, Instant::now())
+        || !state.sign_in.redeem_login_token(sent).await
     {
         let body = format!(
             "<p class=\"error\">{}</p><p><a href=\"/login\">{}</a></p>",
@@ -165,32 +164,32 @@ pub async fn submit(
     let secret = field("password").to_owned();
     let next = local_path(Some(field("next")));
     let address = client.ip();
-    let again = || new_login_token(&state).unwrap_or_default();
-    if let Err(refusal) = state.sign_in.may_try(&user, address, Instant::now()) {
+    let again = async || new_login_token(&state).await.unwrap_or_default();
+    if let Err(refusal) = state.sign_in.may_try(&user, address).await {
         tracing::info!(%user, %address, "console sign-in throttled");
-        return refused(lang, &again(), &next, &user, refusal);
+        return refused(lang, &again().await, &next, &user, refusal);
     }
     let _slot = match state.sign_in.check_slot().await {
         Ok(slot) => slot,
-        Err(refusal) => return refused(lang, &again(), &next, &user, refusal),
+        Err(refusal) => return refused(lang, &again().await, &next, &user, refusal),
     };
     // Guesses queued while the earlier ones were checked wait their turn too.
-    if let Err(refusal) = state.sign_in.may_try(&user, address, Instant::now()) {
-        return refused(lang, &again(), &next, &user, refusal);
+    if let Err(refusal) = state.sign_in.may_try(&user, address).await {
+        return refused(lang, &again().await, &next, &user, refusal);
     }
     let outcome = check(&state, &user, secret).await;
     match outcome {
         Ok(Some(cookie)) => {
-            state.sign_in.succeeded(&user);
+            state.sign_in.succeeded(&user).await;
             tracing::info!(%user, "console sign-in");
             let mut response = Redirect::to(&next).into_response();
             response.headers_mut().append(header::SET_COOKIE, cookie);
             response
         }
         Ok(None) => {
-            state.sign_in.failed(&user, address, Instant::now());
+            state.sign_in.failed(&user, address).await;
             tracing::info!(%user, %address, "console sign-in refused");
-            let token = again();
+            let token = again().await;
             login_page(
                 StatusCode::UNAUTHORIZED,
                 lang,

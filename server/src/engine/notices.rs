@@ -61,15 +61,17 @@ impl Notices {
             let newest = estates.entry(estate.to_owned()).or_insert(seq);
             *newest = (*newest).max(seq);
         }
+        {
+            // Only news: with several servers a commit is heard twice here
+            // (from this writer, and back from the database), and late.
+            let mut latest = self.latest();
+            estates.retain(|estate, seq| latest.get(estate).is_none_or(|known| *seq > *known));
+            for (estate, seq) in &estates {
+                latest.insert(estate.clone(), *seq);
+            }
+        }
         if estates.is_empty() {
             return;
-        }
-        {
-            let mut latest = self.latest();
-            for (estate, seq) in &estates {
-                let newest = latest.entry(estate.clone()).or_insert(*seq);
-                *newest = (*newest).max(*seq);
-            }
         }
         // No receiver (no client online) is not an error.
         let _ = self.sender.send(Arc::new(FeedNotice { estates }));

@@ -994,13 +994,16 @@ fn an_upgraded_data_directory_gets_its_new_report_rows_on_opening() {
     let live = world.dump();
 
     // A data directory of schema 4: none of version 5's tables, nor
-    // version 6's columns, nor version 7's enrollment codes.
+    // version 6's columns, nor anything later (enrollment codes, account
+    // administration, the edge's guards).
     let conn = Connection::open(world.dir.path().join(DB_FILE)).expect("open");
     conn.execute_batch(
         "DROP TABLE repair_timeliness; DROP TABLE patrol_rounds; DROP TABLE patrol_findings;
          ALTER TABLE callbacks_due DROP COLUMN next_due;
          ALTER TABLE callbacks_due DROP COLUMN next_rule;
          DROP TABLE enrollment_codes;
+         ALTER TABLE devices DROP COLUMN last_seen_at; DROP TABLE account_log;
+         DROP TABLE single_use; DROP TABLE failures;
          PRAGMA user_version = 4;",
     )
     .expect("downgrade");

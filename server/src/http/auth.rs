@@ -8,16 +8,17 @@
 //! the body of a refused request takes `Result<Device, ApiError>`.
 
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{FromRequestParts, Query};
 use axum::http::request::Parts;
+use chrono::Utc;
 use serde::Deserialize;
 use stairwell_core::sync::judge::Author;
 
 use crate::accounts;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::http::tickets;
 
 /// A device's request, with the author behind its token.
 #[derive(Debug, Clone)]
@@ -89,9 +90,12 @@ impl FromRequestParts<Arc<AppState>> for FeedClient {
                 )
                 .json()
             })?;
-        state
-            .tickets
-            .redeem(ticket.trim(), Instant::now())
+        let storage = state.storage.clone();
+        let ticket = ticket.trim().to_owned();
+        tokio::task::spawn_blocking(move || tickets::redeem(&*storage, &ticket, Utc::now()))
+            .await
+            .map_err(|err| ApiError::internal(err).json())?
+            .map_err(|err| ApiError::internal(err).json())?
             .map(FeedClient)
             .ok_or_else(|| ApiError::unauthorized("the ticket is unknown, used or expired").json())
     }

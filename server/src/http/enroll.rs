@@ -8,7 +8,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, State};
@@ -53,8 +52,7 @@ async fn exchange(
     // own tries, never another phone's enrollment.
     let address = client.ip();
     let guard = format!("enrollment code from {address}");
-    let now = Instant::now();
-    if let Err(refusal) = state.sign_in.may_try(&guard, address, now) {
+    if let Err(refusal) = state.sign_in.may_try(&guard, address).await {
         return Err(throttled(refusal));
     }
     let storage = state.storage.clone();
@@ -66,7 +64,7 @@ async fn exchange(
     let device = match redeemed {
         Ok(device) => device,
         Err(refusal) => {
-            state.sign_in.failed(&guard, address, Instant::now());
+            state.sign_in.failed(&guard, address).await;
             tracing::info!(%address, %refusal, "enrollment code refused");
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
@@ -75,7 +73,7 @@ async fn exchange(
             ));
         }
     };
-    state.sign_in.succeeded(&guard);
+    state.sign_in.succeeded(&guard).await;
     let storage = state.storage.clone();
     let max_blob_bytes = state.limits.max_blob_bytes;
     let token = device.token.clone();

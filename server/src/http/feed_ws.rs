@@ -30,17 +30,17 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::response::Response;
 use axum::routing::{get, post};
+use chrono::Utc;
 use serde::Serialize;
 use stairwell_core::protocol::ErrorCode;
 use stairwell_core::sync::judge::Author;
-use std::time::Instant;
 use tokio::sync::broadcast;
 
 use crate::engine::notices::{FeedNotice, Notices};
 use crate::http::auth::{Device, FeedClient};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::http::tickets::{TICKET_TTL, TicketError};
+use crate::http::tickets::{self, TICKET_TTL};
 use crate::store::Storage;
 
 /// Where clients connect.
@@ -77,19 +77,16 @@ struct TicketAnswer {
 /// `POST /v1/feed/ticket`, with the token in the header: a ticket that
 /// opens one feed socket as this device.
 async fn ticket(State(state): State<Arc<AppState>>, Device(author): Device) -> Response {
-    match state.tickets.issue(author, Instant::now()) {
-        Ok(ticket) => Json(TicketAnswer {
+    let storage = state.storage.clone();
+    let issued =
+        tokio::task::spawn_blocking(move || tickets::issue(&*storage, &author, Utc::now())).await;
+    match issued {
+        Ok(Ok(ticket)) => Json(TicketAnswer {
             ticket,
             expires_in: TICKET_TTL.as_secs(),
         })
         .into_response(),
-        Err(err @ TicketError::Full) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::Internal,
-            err.to_string(),
-        )
-        .json()
-        .into_response(),
+        Ok(Err(err)) => ApiError::internal(err).json().into_response(),
         Err(err) => ApiError::internal(err).json().into_response(),
     }
 }

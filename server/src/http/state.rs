@@ -14,7 +14,6 @@ use crate::engine::notices::Notices;
 use crate::engine::writer::WriterHandle;
 use crate::http::body::LargeBodies;
 use crate::http::feed_sockets::FeedSockets;
-use crate::http::tickets::Tickets;
 use crate::store::{Storage, UploadQuota};
 
 /// Explicit, configurable bounds on what one request may ask of the server.
@@ -57,9 +56,6 @@ pub struct AppState {
     pub limits: Limits,
     /// Every group commit, for the feed WebSocket.
     pub notices: Notices,
-    /// Single-use tickets that open a feed WebSocket without a token in
-    /// its URL.
-    pub tickets: Tickets,
     /// The feed sockets each device holds open.
     pub feed_sockets: FeedSockets,
     /// The console's sign-in throttle, password-check gate and form tokens.

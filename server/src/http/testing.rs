@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
+use crate::accounts::sign_in::SignIn;
 use crate::engine::testing::Engine;
 use crate::http::{self, AppState, Limits};
 
@@ -31,9 +32,8 @@ impl TestServer {
             metrics: engine.metrics.clone(),
             limits: Limits::default(),
             notices: engine.notices.clone(),
-            tickets: Default::default(),
             feed_sockets: Default::default(),
-            sign_in: Default::default(),
+            sign_in: SignIn::new(engine.storage.clone()),
             large_bodies: Default::default(),
             last_seen: Default::default(),
         });

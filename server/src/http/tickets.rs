@@ -2,61 +2,73 @@
 //! set headers on a WebSocket, and a token in a URL ends up in logs and
 //! histories; so a client asks `POST /v1/feed/ticket` with its token in the
 //! header and opens the socket with `?ticket=`. A ticket opens one socket,
-//! within 30 seconds, on the replica that issued it; only its SHA-256 is
-//! kept, so it is found by lookup, never compared by hand.
+//! within 30 seconds, on any server sharing the storage (behind a load
+//! balancer the two requests may reach different replicas); only its
+//! SHA-256 is kept, with the author it speaks for.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stairwell_core::record::Role;
 use stairwell_core::sync::judge::Author;
 
 use crate::accounts;
+use crate::store::{Storage, StorageError};
 
 /// How long a ticket may wait to be used.
 pub const TICKET_TTL: Duration = Duration::from_secs(30);
-/// Tickets outstanding at most; past it, issuing waits for some to expire.
-const MAX_OUTSTANDING: usize = 10_000;
 
-/// The tickets issued and not yet used.
-#[derive(Debug, Default)]
-pub struct Tickets {
-    outstanding: Mutex<HashMap<String, (Author, Instant)>>,
+/// What a ticket carries: the author it opens a socket for.
+#[derive(Debug, Serialize, Deserialize)]
+struct Carried {
+    user: String,
+    device: String,
+    role: Role,
+    estates: Vec<String>,
 }
 
-/// Why no ticket was issued.
-#[derive(Debug, thiserror::Error)]
-pub enum TicketError {
-    #[error("too many feed tickets are outstanding; try again in a few seconds")]
-    Full,
-    #[error("no randomness: {0}")]
-    Random(#[from] getrandom::Error),
+/// A new ticket for `author`, issued at `now`.
+pub fn issue(
+    storage: &dyn Storage,
+    author: &Author,
+    now: DateTime<Utc>,
+) -> Result<String, StorageError> {
+    let ticket = format!("swt_{}", hex::encode(accounts::random_bytes::<24>()?));
+    let carried = Carried {
+        user: author.user.clone(),
+        device: author.device.clone(),
+        role: author.role,
+        estates: author.estates.clone(),
+    };
+    let payload =
+        serde_json::to_string(&carried).map_err(|err| StorageError::Backend(Box::new(err)))?;
+    let expires = now + chrono::Duration::from_std(TICKET_TTL).unwrap_or_default();
+    storage
+        .guards()
+        .put_once(&accounts::token_hash(&ticket), &payload, expires)?;
+    Ok(ticket)
 }
 
-impl Tickets {
-    /// A new ticket for `author`.
-    pub fn issue(&self, author: Author, now: Instant) -> Result<String, TicketError> {
-        let ticket = format!("swt_{}", hex::encode(accounts::random_bytes::<24>()?));
-        let mut outstanding = self.lock();
-        outstanding.retain(|_, (_, issued)| now.duration_since(*issued) < TICKET_TTL);
-        if outstanding.len() >= MAX_OUTSTANDING {
-            return Err(TicketError::Full);
-        }
-        outstanding.insert(accounts::token_hash(&ticket), (author, now));
-        Ok(ticket)
-    }
-
-    /// The author a ticket was issued to, once: a used or expired ticket
-    /// is `None`.
-    pub fn redeem(&self, ticket: &str, now: Instant) -> Option<Author> {
-        let (author, issued) = self.lock().remove(&accounts::token_hash(ticket))?;
-        (now.duration_since(issued) < TICKET_TTL).then_some(author)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Author, Instant)>> {
-        // A panic while holding the lock leaves a map that is still whole.
-        self.outstanding
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+/// The author a ticket was issued to, once: a used, expired or unknown
+/// ticket is `None`.
+pub fn redeem(
+    storage: &dyn Storage,
+    ticket: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Author>, StorageError> {
+    let Some(payload) = storage
+        .guards()
+        .take_once(&accounts::token_hash(ticket), now)?
+    else {
+        return Ok(None);
+    };
+    let carried: Carried = serde_json::from_str(&payload)
+        .map_err(|err| StorageError::Damaged(format!("a feed ticket: {err}")))?;
+    Ok(Some(Author {
+        user: carried.user,
+        device: carried.device,
+        role: carried.role,
+        estates: carried.estates,
+    }))
 }

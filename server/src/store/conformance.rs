@@ -40,6 +40,8 @@ macro_rules! storage_conformance_tests {
             tokens_authenticate_until_their_device_is_revoked,
             enrollment_codes_make_one_device_once_before_they_expire,
             accounts_list_change_and_log,
+            single_use_tokens_work_once_and_not_after_they_expire,
+            failures_wait_as_counted_and_are_forgotten,
             records_round_trip,
             compaction_replaces_snapshot_and_chunks,
             sequence_numbers_increase_in_commit_order,
@@ -500,6 +502,95 @@ pub(crate) fn accounts_list_change_and_log(storage: &dyn Storage) {
     assert_eq!(actions, ["device.revoke", "user.add"]);
     assert_eq!(log[0].at, at(2));
     assert_eq!(storage.accounts().actions(1).expect("log").len(), 1);
+}
+
+pub(crate) fn single_use_tokens_work_once_and_not_after_they_expire(storage: &dyn Storage) {
+    let guards = storage.guards();
+    let now = Utc::now();
+    guards
+        .put_once("h1", "alice", now + chrono::Duration::seconds(30))
+        .expect("put");
+    guards
+        .put_once("h2", "bob", now - chrono::Duration::seconds(1))
+        .expect("put");
+    assert_eq!(
+        guards.take_once("h1", now).expect("take").as_deref(),
+        Some("alice")
+    );
+    assert_eq!(guards.take_once("h1", now).expect("take"), None, "once");
+    assert_eq!(guards.take_once("h2", now).expect("take"), None, "expired");
+    assert_eq!(guards.take_once("nope", now).expect("take"), None);
+}
+
+pub(crate) fn failures_wait_as_counted_and_are_forgotten(storage: &dyn Storage) {
+    let guards = storage.guards();
+    let now = at(0);
+    let forget = chrono::Duration::minutes(15);
+    // Two free failures, then a second per failure past them.
+    let wait = |n: u32| chrono::Duration::seconds(i64::from(n.saturating_sub(2)));
+    let keys = |names: &[&str]| names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>();
+    for _ in 0..2 {
+        guards
+            .add_failure("account:lin", now, forget, &wait)
+            .expect("fail");
+    }
+    assert_eq!(
+        guards
+            .waiting_until(&keys(&["account:lin"]), now)
+            .expect("wait"),
+        None
+    );
+    for _ in 0..2 {
+        guards
+            .add_failure("account:lin", now, forget, &wait)
+            .expect("fail");
+    }
+    guards
+        .add_failure("address:10.0.0.1", now, forget, &wait)
+        .expect("fail");
+    let until = guards
+        .waiting_until(&keys(&["address:10.0.0.1", "account:lin", "other"]), now)
+        .expect("wait");
+    assert_eq!(
+        until,
+        Some(now + chrono::Duration::seconds(2)),
+        "the 4th failure waits 2 s"
+    );
+    assert_eq!(
+        guards
+            .waiting_until(&keys(&["account:lin"]), now + chrono::Duration::seconds(2))
+            .expect("wait"),
+        None,
+        "over once the time has passed"
+    );
+    guards.clear_failures("account:lin").expect("clear");
+    guards
+        .add_failure("account:lin", now, forget, &wait)
+        .expect("fail");
+    assert_eq!(
+        guards
+            .waiting_until(&keys(&["account:lin"]), now)
+            .expect("wait"),
+        None,
+        "counted anew"
+    );
+    // Counters untouched for longer than `forget` go at a later failure.
+    let later = now + chrono::Duration::minutes(16);
+    guards
+        .add_failure("account:zhou", later, forget, &wait)
+        .expect("fail");
+    for _ in 0..3 {
+        guards
+            .add_failure("account:lin", later, forget, &wait)
+            .expect("fail");
+    }
+    assert_eq!(
+        guards
+            .waiting_until(&keys(&["account:lin"]), later)
+            .expect("wait"),
+        Some(later + chrono::Duration::seconds(1)),
+        "forgotten, then three new failures"
+    );
 }
 
 pub(crate) fn tokens_authenticate_until_their_device_is_revoked(storage: &dyn Storage) {

@@ -10,7 +10,8 @@
 //! (records, the feed, estates, users, devices), [`BlobStorage`],
 //! [`ReadModels`] (the report tables' queries) and [`ConsoleStore`] (console
 //! passwords, sessions, list queries) and [`AccountStore`] (users and
-//! devices administered, the account log). Each backend is a folder beside them
+//! devices administered, the account log) and [`guards::GuardStore`]
+//! (single-use tokens, failure counters). Each backend is a folder beside them
 //! ([`sqlite`], [`postgres`]) and runs
 //! the one conformance suite (`conformance.rs`) with one line.
 
@@ -19,6 +20,7 @@ pub mod blobs;
 #[cfg(test)]
 pub(crate) mod conformance;
 pub mod console;
+pub mod guards;
 pub mod postgres;
 pub mod read_models;
 pub mod sqlite;
@@ -234,6 +236,9 @@ pub struct FeedPage {
     pub items: Vec<PullItem>,
 }
 
+/// Told of commits (estate, newest feed position) that any server made.
+pub type CommitListener = Box<dyn Fn(Vec<(String, u64)>) + Send + 'static>;
+
 /// Computes a record's index row and report rows from its stored document
 /// and its estate's time zone; used to rebuild the read models.
 pub type IndexFn<'a> =
@@ -291,10 +296,18 @@ pub trait Storage: BlobStorage + Send + Sync + std::fmt::Debug {
     fn read_models_stale(&self) -> Option<i64>;
     /// The report read models' queries.
     fn read_models(&self) -> &dyn ReadModels;
+    /// Starts telling `heard`, from a thread of its own, of every commit
+    /// any server makes on this storage, so notices reach this process's
+    /// clients whichever server took the push. `false` where only this
+    /// process writes (SQLite), whose writer announces its own commits.
+    fn watch_commits(&self, heard: CommitListener) -> Result<bool, StorageError>;
     /// The office console's logins, sessions and list queries.
     fn console(&self) -> &dyn ConsoleStore;
     /// Users and devices as administered, and the account log.
     fn accounts(&self) -> &dyn AccountStore;
+    /// Single-use tokens and failure counters, shared by every server on
+    /// this storage.
+    fn guards(&self) -> &dyn guards::GuardStore;
 }
 
 /// Where a server keeps its state: one SQLite file in a data directory

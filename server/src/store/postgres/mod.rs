@@ -12,6 +12,7 @@
 //!   SQLite relied on having one writer (`accounts.rs`, `blobs.rs`);
 //! - blob bytes are rows of the database, since replicas on several
 //!   machines share no directory (`blobs.rs`);
+//! - every replica hears every commit (`notify.rs`, LISTEN/NOTIFY);
 //! - migrations run under a session advisory lock, so replicas starting
 //!   together do not race (`schema.rs`).
 //!
@@ -40,6 +41,8 @@ mod blobs;
 mod conformance_tests;
 mod console;
 mod feed;
+mod guards;
+mod notify;
 mod read_models;
 mod records;
 #[cfg(test)]
@@ -69,6 +72,8 @@ type Conn = PooledConnection<Manager>;
 
 pub struct PostgresStorage {
     pool: Pool<Manager>,
+    /// How to connect, for the connection that listens for commits.
+    config: Config,
     /// `postgres://HOST/DB`, without user or password: for messages.
     name: String,
     /// The schema version this database was upgraded from, when that
@@ -122,9 +127,10 @@ impl PostgresStorage {
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .build_unchecked(PostgresConnectionManager::new(config, NoTls));
+            .build_unchecked(PostgresConnectionManager::new(config.clone(), NoTls));
         Ok(PostgresStorage {
             pool,
+            config,
             name,
             stale_read_models: schema::rebuilds_read_models(found).then_some(found),
         })
@@ -266,7 +272,16 @@ impl Storage for PostgresStorage {
         self
     }
 
+    fn watch_commits(&self, heard: crate::store::CommitListener) -> Result<bool, StorageError> {
+        notify::listen(self.config.clone(), self.name.clone(), heard)?;
+        Ok(true)
+    }
+
     fn console(&self) -> &dyn crate::store::console::ConsoleStore {
+        self
+    }
+
+    fn guards(&self) -> &dyn crate::store::guards::GuardStore {
         self
     }
 

@@ -39,6 +39,7 @@ pub(super) fn commit(conn: &mut Conn, writes: &[RecordWrite]) -> Result<Vec<u64>
         .iter()
         .map(|write| commit_one(&mut tx, write))
         .collect::<Result<Vec<u64>, _>>()?;
+    super::notify::announce(&mut tx, writes, &seqs)?;
     tx.commit()?;
     Ok(seqs)
 }

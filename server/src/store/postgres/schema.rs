@@ -15,14 +15,15 @@
 //! nanoseconds for the report rows, whose deadlines end on a day's last
 //! nanosecond, finer than `timestamptz`'s microseconds). Version 1 is
 //! SQLite's eight versions at once; the blob tables, which differ, are
-//! version 2 (`blobs.rs`).
+//! version 2 (`blobs.rs`); the edge's single-use tokens and failure
+//! counters are version 3 (`guards.rs`).
 
 use postgres::Client;
 
 use super::{StorageError, now_millis};
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 2;
+pub const VERSION: i64 = 3;
 
 /// The latest version that added or changed a report read model's table;
 /// every report table came with the first.
@@ -237,7 +238,7 @@ CREATE TABLE account_log (
 ";
 
 /// Every migration, version 1 first.
-const MIGRATIONS: [&str; 2] = [V1, super::blobs::SCHEMA];
+const MIGRATIONS: [&str; 3] = [V1, super::blobs::SCHEMA, super::guards::SCHEMA];
 
 /// Whether a database found at schema `found` holds records whose report
 /// rows a migration has just added tables for: an existing database (not a

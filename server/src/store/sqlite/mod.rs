@@ -26,6 +26,7 @@ mod blobs;
 #[cfg(test)]
 mod conformance_tests;
 mod console;
+mod guards;
 mod read_models;
 
 #[cfg(test)]
@@ -524,11 +525,19 @@ impl Storage for SqliteStorage {
         self
     }
 
+    fn watch_commits(&self, _heard: crate::store::CommitListener) -> Result<bool, StorageError> {
+        Ok(false)
+    }
+
     fn console(&self) -> &dyn crate::store::console::ConsoleStore {
         self
     }
 
     fn accounts(&self) -> &dyn crate::store::accounts::AccountStore {
+        self
+    }
+
+    fn guards(&self) -> &dyn crate::store::guards::GuardStore {
         self
     }
 }

@@ -31,13 +31,15 @@
 //!   its token, stored as their hashes.
 //! - `devices.last_seen_at`, `account_log` (version 8): account
 //!   administration, see [`crate::store::accounts`].
+//! - `single_use`, `failures` (version 9): the edge's short-lived state,
+//!   see [`crate::store::guards`].
 
 use rusqlite::Connection;
 
 use super::StorageError;
 
 /// The schema version this build writes.
-pub const VERSION: i64 = 8;
+pub const VERSION: i64 = 9;
 
 /// The latest version that added or changed a report read model's table.
 const READ_MODELS_CHANGED: i64 = 6;
@@ -277,6 +279,24 @@ CREATE TABLE account_log (
 );
 ";
 
+/// The edge's short-lived state, shared by every process on the storage:
+/// single-use tokens and failure counters (see `crate::store::guards`).
+const V9: &str = "
+CREATE TABLE single_use (
+    hash       TEXT PRIMARY KEY,
+    payload    TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX single_use_expiry ON single_use (expires_at);
+CREATE TABLE failures (
+    key        TEXT PRIMARY KEY,
+    count      INTEGER NOT NULL,
+    wait_until INTEGER NOT NULL,
+    last_at    INTEGER NOT NULL
+);
+CREATE INDEX failures_last ON failures (last_at);
+";
+
 /// Whether a database found at schema `found` holds records whose report
 /// rows a migration has just added tables for: an existing database (not a
 /// new one) older than the latest read-model change. Its reports would read
@@ -295,7 +315,7 @@ pub fn migrate(conn: &mut Connection) -> Result<i64, StorageError> {
             supported: VERSION,
         });
     }
-    let migrations: [&str; 8] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6, V7, V8];
+    let migrations: [&str; 9] = [V1, super::blobs::SCHEMA, V3, V4, V5, V6, V7, V8, V9];
     for (index, sql) in migrations.iter().enumerate() {
         let version = index as i64 + 1;
         if found >= version {
