@@ -26,6 +26,7 @@ pub fn admin(data: &Path, args: &[&str]) -> Output {
         .arg("admin")
         .arg("--data")
         .arg(data)
+        .args(crate::backend::storage_args(data))
         .args(args)
         .output()
         .expect("run stairwell admin")

@@ -70,9 +70,7 @@ impl Demo {
 
     /// How many records the server stores.
     pub fn record_count(&self) -> i64 {
-        let conn = rusqlite::Connection::open(self.data.join("stairwell.db")).expect("open db");
-        conn.query_row("SELECT count(*) FROM records", [], |row| row.get(0))
-            .expect("count")
+        crate::backend::count(&self.data, "SELECT count(*) FROM records")
     }
 }
 
@@ -82,6 +80,7 @@ pub fn admin(data: &Path, args: &[&str], stdin: &str) -> (bool, String) {
         .arg("admin")
         .arg("--data")
         .arg(data)
+        .args(crate::backend::storage_args(data))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

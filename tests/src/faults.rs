@@ -1,5 +1,5 @@
-//! What the fault tests share: checking a stopped server's database with
-//! `PRAGMA integrity_check`, and a small tmpfs to put a data directory on so
+//! What the fault tests share: checking a stopped server's database
+//! (`PRAGMA integrity_check`, or amcheck on PostgreSQL), and a small tmpfs to put a data directory on so
 //! a test can fill it up (ENOSPC) or remount it read-only, then clear the
 //! condition. Mounting needs root and a sandbox that allows it; when it is
 //! refused, [`Tmpfs::mount`] says why and the test skips with that reason.
@@ -10,9 +10,17 @@ use std::process::Command;
 
 use stairwell_server::store::sqlite::DB_FILE;
 
-/// `PRAGMA integrity_check` of the server database in `data`: `"ok"` when
-/// whole. Run it on a stopped server's directory.
+pub use crate::backend::count;
+use crate::backend::{Backend, backend, database_for};
+
+/// The storage's own check of the server database of `data`: `"ok"` when
+/// whole. SQLite's `PRAGMA integrity_check` (run it on a stopped server's
+/// directory); on PostgreSQL, amcheck's check of every B-tree index
+/// against its table.
 pub fn integrity_check(data: &Path) -> String {
+    if let Backend::Postgres(cluster) = backend() {
+        return postgres_check(&database_for(&cluster, data));
+    }
     let conn = rusqlite::Connection::open_with_flags(
         data.join(DB_FILE),
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
@@ -33,15 +41,23 @@ pub fn assert_integrity(data: &Path) {
     assert_eq!(result, "ok", "the server database is damaged: {result}");
 }
 
-/// One count from the server database in `data` (e.g. `SELECT count(*)
-/// FROM records`).
-pub fn count(data: &Path, sql: &str) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        data.join(DB_FILE),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open the server database");
-    conn.query_row(sql, [], |row| row.get(0)).expect(sql)
+/// amcheck over every B-tree index of the database at `url`, with its
+/// heap (`bt_index_check(index, true)`): each row indexed and each index
+/// entry pointing at a row.
+fn postgres_check(url: &str) -> String {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
+    let checked = client.batch_execute(
+        "CREATE EXTENSION IF NOT EXISTS amcheck;
+         SELECT bt_index_check(c.oid, true) FROM pg_index i
+           JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_am am ON am.oid = c.relam
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+          WHERE am.amname = 'btree' AND n.nspname = 'public';",
+    );
+    match checked {
+        Ok(()) => "ok".to_owned(),
+        Err(err) => err.to_string(),
+    }
 }
 
 /// A tmpfs mounted for one test; unmounted when dropped.

@@ -3,6 +3,9 @@
 //! their own offline store file and sync through the same HTTP transport the
 //! phones use (`stairwell_core::sync::http`).
 //!
+//! - [`backend`]: SQLite (the default) or, with
+//!   `STAIRWELL_TEST_BACKEND=postgres`, a PostgreSQL database per data
+//!   directory: the same tests against either storage.
 //! - [`server`]: a server process on a temporary data directory, set up
 //!   through the real `admin` command line; it can be stopped, SIGKILLed and
 //!   restarted on the same data.
@@ -60,6 +63,7 @@
 //! one file run in parallel without sharing anything but the machine.
 
 pub mod api;
+pub mod backend;
 pub mod bench;
 pub mod browser;
 pub mod certs;

@@ -64,6 +64,7 @@ pub fn admin(data: &Path, args: &[&str]) -> String {
         .arg("admin")
         .arg("--data")
         .arg(data)
+        .args(crate::backend::storage_args(data))
         .args(args)
         .output()
         .expect("run stairwell admin");
@@ -193,6 +194,7 @@ impl Server {
             .arg(self.command)
             .arg("--data")
             .arg(&self.data)
+            .args(crate::backend::storage_args(&self.data))
             .args(["--listen", "127.0.0.1:0"])
             .args(&self.args)
             .stdin(Stdio::null())

@@ -33,8 +33,7 @@ fn sheet(phone: &Phone, estate: &str, problem: &str) -> RepairSheet {
 }
 
 fn one(demo: &Demo, sql: &str) -> String {
-    let conn = rusqlite::Connection::open(demo.data.join("stairwell.db")).expect("db");
-    conn.query_row(sql, [], |row| row.get(0)).expect(sql)
+    stairwell_tests::backend::text(&demo.data, sql)
 }
 
 fn assert_sign_in_first(web: &mut Web, path: &str) {

@@ -91,20 +91,7 @@ fn serve(args: ServeArgs) -> ExitCode {
             ..crate::engine::writer::WriterConfig::default()
         },
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve::serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::serve::run(options)
 }
 
 #[derive(Debug, Args)]
@@ -339,7 +326,7 @@ pub enum DeviceCommand {
     Revoke { device: String },
 }
 
-fn database_url(text: &str) -> Result<String, String> {
+pub(crate) fn database_url(text: &str) -> Result<String, String> {
     let text = text.trim();
     if text.starts_with("postgres://") || text.starts_with("postgresql://") {
         Ok(text.to_owned())

@@ -62,23 +62,43 @@ pub fn app(state: Arc<AppState>) -> Router {
     http::router(state, crate::console::routes())
 }
 
-/// Opens the data directory, starts the writer, listens, and serves until a
+/// Serves until a shutdown signal; what to exit with. Errors are printed.
+pub fn run(options: ServeOptions) -> std::process::ExitCode {
+    match serve(options) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// What serving needs before the runtime starts: the storage is opened
+/// and the writer started outside it, since a storage's blocking client
+/// (PostgreSQL's) may not run on the runtime's threads.
+struct Prepared {
+    storage: Arc<dyn store::Storage>,
+    /// Held for the life of the process when the storage is SQLite.
+    _lock: Option<File>,
+    metrics: Arc<Metrics>,
+    notices: Notices,
+    writer: writer::WriterHandle,
+    writer_thread: std::thread::JoinHandle<()>,
+}
+
+/// Opens the storage, starts the writer, listens, and serves until a
 /// shutdown signal. Prints `listening on http://ADDR` on stdout once bound.
-pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
-    let connections = ConnectionLimits {
-        max_connections: connection_cap(options.connections.max_connections),
-        ..options.connections
-    };
-    let tls = options
-        .tls
-        .clone()
-        .map(Tls::load)
-        .transpose()?
-        .map(Arc::new);
+pub fn serve(options: ServeOptions) -> Result<(), ServeError> {
+    let prepared = prepare(&options)?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(listen_and_serve(options, prepared))
+}
+
+fn prepare(options: &ServeOptions) -> Result<Prepared, ServeError> {
     let location = Location::of(&options.data, options.database.as_deref());
     let storage = store::open(&location)?;
     // SQLite has one server; on PostgreSQL any number share the database.
-    let _lock = match location {
+    let lock = match location {
         Location::Sqlite(_) => Some(lock_data_dir(&options.data)?),
         Location::Postgres(_) => None,
     };
@@ -96,9 +116,38 @@ pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let writer_config = WriterConfig {
         notices: Some(notices.clone()),
         limits: options.limits.record,
-        ..options.writer
+        ..options.writer.clone()
     };
     let (writer, writer_thread) = writer::spawn(storage.clone(), metrics.clone(), writer_config)?;
+    Ok(Prepared {
+        storage,
+        _lock: lock,
+        metrics,
+        notices,
+        writer,
+        writer_thread,
+    })
+}
+
+async fn listen_and_serve(options: ServeOptions, prepared: Prepared) -> Result<(), ServeError> {
+    let connections = ConnectionLimits {
+        max_connections: connection_cap(options.connections.max_connections),
+        ..options.connections
+    };
+    let tls = options
+        .tls
+        .clone()
+        .map(Tls::load)
+        .transpose()?
+        .map(Arc::new);
+    let Prepared {
+        storage,
+        _lock,
+        metrics,
+        notices,
+        writer,
+        writer_thread,
+    } = prepared;
     let listener = TcpListener::bind(options.listen)
         .await
         .map_err(|err| ServeError::Listen {

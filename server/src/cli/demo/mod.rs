@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -28,7 +28,7 @@ use crate::cli::serve::ServeOptions;
 use crate::engine::metrics::Metrics;
 use crate::engine::writer::{self, WriterConfig};
 use crate::http::Limits;
-use crate::store::{SqliteStorage, Storage};
+use crate::store::{self, Location};
 
 /// The demo's data folder, under the current directory.
 pub const DEFAULT_DATA: &str = "./stairwell-demo";
@@ -53,6 +53,10 @@ pub struct DemoArgs {
     /// The address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub listen: SocketAddr,
+    /// Seed and serve this PostgreSQL database instead of the data
+    /// folder's SQLite file (the folder keeps `tokens.txt`).
+    #[arg(long, env = "STAIRWELL_DATABASE", value_parser = crate::cli::database_url)]
+    pub database: Option<String>,
 }
 
 /// A demo user: id, display name, role, and the device they get.
@@ -163,8 +167,8 @@ pub enum DemoError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("{} holds another server's data; give the demo its own folder with --data", .0.display())]
-    ForeignData(PathBuf),
+    #[error("{0} holds another server's data; give the demo its own folder with --data")]
+    ForeignData(String),
     /// The seeder's own plan is inconsistent: a bug, not the operator's.
     #[error("the demo's seeding went wrong: {0}")]
     Seeding(&'static str),
@@ -181,7 +185,7 @@ pub fn run(args: DemoArgs) -> ExitCode {
     match prepare(&args) {
         Ok((seeding, listen)) => {
             print!("{}", banner(&args.data, listen, &seeding, Utc::now()));
-            serve(&args.data, listen)
+            serve(&args, listen)
         }
         Err(err) => {
             eprintln!("error: {err}");
@@ -191,7 +195,9 @@ pub fn run(args: DemoArgs) -> ExitCode {
 }
 
 fn prepare(args: &DemoArgs) -> Result<(Seeding, SocketAddr), DemoError> {
-    let seeding = seed(&args.data, Utc::now())?;
+    std::fs::create_dir_all(&args.data)?;
+    let location = Location::of(&args.data, args.database.as_deref());
+    let seeding = seed(&location, Utc::now())?;
     if let Seeding::Seeded { tokens, .. } = &seeding {
         write_tokens(&args.data, tokens)?;
     }
@@ -210,41 +216,29 @@ fn concrete(listen: SocketAddr) -> Result<SocketAddr, DemoError> {
     Ok(probe.local_addr()?)
 }
 
-fn serve(data: &Path, listen: SocketAddr) -> ExitCode {
+fn serve(args: &DemoArgs, listen: SocketAddr) -> ExitCode {
     let options = ServeOptions {
-        data: data.to_owned(),
-        database: None,
+        data: args.data.clone(),
+        database: args.database.clone(),
         listen,
         tls: None,
         limits: Limits::default(),
         connections: Default::default(),
         writer: WriterConfig::default(),
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("error: cannot start the runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(crate::cli::serve::serve(options)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("error: {err}");
-            ExitCode::FAILURE
-        }
-    }
+    crate::cli::serve::run(options)
 }
 
-/// Seeds the demo estate into `data` as of `now`, unless it is there.
-pub fn seed(data: &Path, now: DateTime<Utc>) -> Result<Seeding, DemoError> {
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(data)?);
+/// Seeds the demo estate into the storage at `location` as of `now`,
+/// unless it is there.
+pub fn seed(location: &Location, now: DateTime<Utc>) -> Result<Seeding, DemoError> {
+    let storage = store::open(location)?;
     crate::engine::rebuild::after_upgrade(&*storage);
     if storage.estate(ESTATE_ID)?.is_some() {
         return Ok(Seeding::AlreadySeeded);
     }
     if storage.record_count()? > 0 {
-        return Err(DemoError::ForeignData(data.to_owned()));
+        return Err(DemoError::ForeignData(format!("{location:?}")));
     }
     let estate = accounts::add_estate(&*storage, ESTATE_ID, ESTATE_NAME, TIME_ZONE)?;
     let mut tokens = Vec::new();

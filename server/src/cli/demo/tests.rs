@@ -3,6 +3,7 @@
 //! usable: a field device enrolled with a printed token pulls the estate.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use rusqlite::Connection;
 use stairwell_core::store::{Query, Store};
@@ -11,6 +12,7 @@ use stairwell_core::sync::http;
 use super::*;
 use crate::http::testing::TestServer;
 use crate::store::sqlite::DB_FILE;
+use crate::store::{Location, Storage};
 
 /// (kind, state) → how many, from the index rows the writer stored.
 fn counts(dir: &Path) -> BTreeMap<(String, String), i64> {
@@ -76,7 +78,9 @@ fn the_demo_seeds_every_state_once_and_devices_pull_it() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("stairwell-demo");
     let now = Utc::now();
-    let Seeding::Seeded { tokens, records } = seed(&data, now).expect("seed") else {
+    let Seeding::Seeded { tokens, records } =
+        seed(&Location::Sqlite(data.clone()), now).expect("seed")
+    else {
         panic!("a new folder is seeded");
     };
     assert_eq!(tokens.len(), USERS.len());
@@ -93,7 +97,7 @@ fn the_demo_seeds_every_state_once_and_devices_pull_it() {
 
     // A second run changes nothing.
     assert!(matches!(
-        seed(&data, now).expect("again"),
+        seed(&Location::Sqlite(data.clone()), now).expect("again"),
         Seeding::AlreadySeeded
     ));
     assert_eq!(counts(&data), expected());
@@ -202,7 +206,7 @@ fn the_demo_fills_every_row_of_every_record_page() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("stairwell-demo");
-    seed(&data, Utc::now()).expect("seed");
+    seed(&Location::Sqlite(data.clone()), Utc::now()).expect("seed");
     let ids: Vec<String> = {
         let conn = Connection::open(data.join(DB_FILE)).expect("open");
         let mut stmt = conn.prepare("SELECT id FROM records").expect("prepare");
