@@ -11,7 +11,9 @@ use crate::cli::{
 use crate::engine::rebuild::{self, rebuild_read_models};
 use std::path::Path;
 
-use crate::store::{self, Location, NewUser, SqliteStorage, Storage, StorageError, sqlite};
+use crate::store::{
+    self, Location, NewUser, PostgresStorage, SqliteStorage, Storage, StorageError, sqlite,
+};
 
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
@@ -53,6 +55,7 @@ pub fn run(args: AdminArgs) -> Result<String, AdminError> {
                 exit_code: 2,
             })
         }
+        AdminCommand::Import { from_data } => import(&from_data, args.database.as_deref()),
         AdminCommand::Backup { to } => backup(&args.data, &to),
         AdminCommand::Restore { from } => restore(&from, &args.data),
     }
@@ -141,6 +144,35 @@ fn operator() -> Actor {
         .find_map(|key| std::env::var(key).ok().filter(|name| !name.is_empty()))
         .unwrap_or_else(|| "operator".to_owned());
     Actor::Operator(name)
+}
+
+/// Copies a SQLite data directory into the PostgreSQL database.
+fn import(from: &Path, database: Option<&str>) -> Result<String, AdminError> {
+    let Some(url) = database else {
+        return Err(AdminError {
+            message: "import needs the PostgreSQL database to fill: --database postgres://…".into(),
+            exit_code: 2,
+        });
+    };
+    let _served = crate::cli::serve::lock_data_dir(from).map_err(|err| AdminError {
+        message: format!("{err}: stop that server before importing its data"),
+        exit_code: 2,
+    })?;
+    let storage = PostgresStorage::open(url)?;
+    let imported = storage.import_sqlite(from, &mut |table, rows| {
+        eprintln!("{table}: {rows}");
+    })?;
+    let rebuilt = rebuild_read_models(&storage)?;
+    Ok(format!(
+        "imported {} records ({} feed rows), {} users, {} devices and {} blobs ({} bytes) from {}; rebuilt the read models of {rebuilt} records",
+        imported.records,
+        imported.feed_rows,
+        imported.users,
+        imported.devices,
+        imported.blobs,
+        imported.blob_bytes,
+        from.display()
+    ))
 }
 
 /// Backs up a data directory; the server may be serving it meanwhile.

@@ -252,6 +252,15 @@ pub enum AdminCommand {
         #[arg(long)]
         from: PathBuf,
     },
+    /// Move a SQLite data directory into the empty PostgreSQL database of
+    /// --database: accounts, devices (their tokens keep working), records,
+    /// the feed with its positions, photos; the read models are rebuilt.
+    /// Stop the server of the data directory first.
+    Import {
+        /// The data directory to copy from.
+        #[arg(long)]
+        from_data: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -190,11 +190,11 @@ async fn listen_and_serve(options: ServeOptions, prepared: Prepared) -> Result<(
     Ok(())
 }
 
-/// Holds the data directory for this process. The writer keeps loaded
-/// documents in memory and assumes it alone changes records, so a second
-/// server on the same directory must not start. The admin command line
-/// does not take the lock: it never writes records.
-fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
+/// Holds the data directory for this process. A second server on the same
+/// SQLite file must not start (SQLite serves one process), nor may an
+/// import into PostgreSQL copy a directory still served. The admin
+/// command line's other commands do not take it: they never write records.
+pub(crate) fn lock_data_dir(dir: &Path) -> Result<File, ServeError> {
     let file = stairwell_core::store::private::private_options()
         .create(true)
         .truncate(false)

@@ -42,6 +42,7 @@ mod conformance_tests;
 mod console;
 mod feed;
 mod guards;
+pub mod import;
 mod notify;
 mod read_models;
 mod records;

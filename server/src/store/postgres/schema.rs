@@ -260,12 +260,18 @@ pub fn migrate(client: &mut Client) -> Result<i64, StorageError> {
 }
 
 fn migrate_locked(client: &mut Client) -> Result<i64, StorageError> {
-    client.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_version (
-             version    bigint PRIMARY KEY,
-             applied_at bigint NOT NULL
-         )",
-    )?;
+    // Asked first: `IF NOT EXISTS` alone would log a notice at every start.
+    let known = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?
+        .try_get::<_, bool>(0)?;
+    if !known {
+        client.batch_execute(
+            "CREATE TABLE schema_version (
+                 version    bigint PRIMARY KEY,
+                 applied_at bigint NOT NULL
+             )",
+        )?;
+    }
     let found: i64 = client
         .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?
         .try_get(0)?;
