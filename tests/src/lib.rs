@@ -22,6 +22,8 @@
 //!   language, sign-in, screenshots) for the console's browser tests.
 //! - [`certs`]: certificate authorities and server certificates made by a
 //!   test, for https.
+//! - [`nginx`]: Debian's nginx in front of one server (TLS) or several
+//!   replicas (round robin, next upstream on error).
 //! - [`records`]: sample inputs (intakes, routes, findings) and a clock.
 //! - [`storm`]: a sync storm under repeated SIGKILL, with its ledger checks
 //!   (`tests/server_kill.rs`, `tests/faults_soak.rs`).
@@ -71,6 +73,7 @@ pub mod console;
 pub mod device;
 pub mod faults;
 pub mod field_cli;
+pub mod nginx;
 pub mod raw;
 pub mod records;
 pub mod server;

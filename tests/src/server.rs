@@ -108,6 +108,8 @@ pub struct Server {
     /// `serve`, or `demo` (which seeds its data on the first start).
     command: &'static str,
     data: PathBuf,
+    /// `127.0.0.1:0` (a new free port at every start), or a fixed one.
+    listen: String,
     args: Vec<String>,
     /// The open-file limit (soft and hard) it runs under, as `ulimit -n`
     /// would set it; `None` inherits this process's.
@@ -143,6 +145,18 @@ impl Server {
         server
     }
 
+    /// Starts `stairwell serve` as one replica of several on the storage of
+    /// `data` (so PostgreSQL: [`crate::backend`]), on `127.0.0.1:PORT` at
+    /// every start, as a proxy in front of it expects; its log is
+    /// `DATA.NAME.log`.
+    pub fn replica(data: &Path, name: &str, port: u16) -> Server {
+        let mut server = Server::new("serve", data, &[]);
+        server.listen = format!("127.0.0.1:{port}");
+        server.log = data.with_extension(format!("{name}.log"));
+        server.spawn();
+        server
+    }
+
     /// Starts `stairwell demo --data DATA --listen 127.0.0.1:0`, which seeds
     /// the demo estate on its first start, and waits for its address.
     pub fn demo(data: &Path) -> Server {
@@ -159,6 +173,7 @@ impl Server {
         Server {
             command,
             data: data.to_owned(),
+            listen: "127.0.0.1:0".to_owned(),
             args: args.iter().map(|arg| (*arg).to_owned()).collect(),
             open_files: None,
             log: data.with_extension("log"),
@@ -195,7 +210,7 @@ impl Server {
             .arg("--data")
             .arg(&self.data)
             .args(crate::backend::storage_args(&self.data))
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", &self.listen])
             .args(&self.args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

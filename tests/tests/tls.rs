@@ -11,6 +11,7 @@ use std::time::Duration;
 use stairwell_core::record::Role;
 use stairwell_tests::certs::Authority;
 use stairwell_tests::field_cli::{field, field_error, open_sheet};
+use stairwell_tests::nginx::{Front, Nginx};
 use stairwell_tests::server::{Server, add_estate, add_user, binary};
 
 /// An estate with a front-desk user and their device token.
@@ -205,96 +206,6 @@ fn over_https_the_console_cookie_is_secure_and_hsts_is_sent() {
     assert!(cookie.contains("HttpOnly"), "{cookie}");
 }
 
-/// Debian's nginx, run by the test on a loopback port in its own process
-/// group (killed with it, never the `kill` program), terminating TLS in
-/// front of the server as a company's reverse proxy would.
-struct Nginx {
-    child: std::process::Child,
-    port: u16,
-}
-
-const NGINX: &str = "/usr/sbin/nginx";
-
-impl Nginx {
-    fn start(dir: &Path, cert: &Path, key: &Path, backend: &str) -> Nginx {
-        assert!(
-            Path::new(NGINX).exists(),
-            "{NGINX} is missing: the reverse-proxy test needs Debian's nginx \
-             (scripts/install-test-deps installs it)"
-        );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let root = dir.join("nginx");
-        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"] {
-            std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
-        }
-        let backend = backend.trim_start_matches("http://");
-        // Workers of a root master would run as nobody: keep them root so
-        // they can read the test's temporary files.
-        let user = if rustix::process::geteuid().is_root() {
-            "user root;"
-        } else {
-            ""
-        };
-        let config = format!(
-            "{user}\ndaemon off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
-             error_log {root}/logs/error.log info;\nevents {{ worker_connections 64; }}\n\
-             http {{\n  access_log off;\n  client_body_temp_path {root}/body;\n\
-               proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n\
-               uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n\
-               client_max_body_size 64m;\n\
-               map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n\
-               server {{\n    listen 127.0.0.1:{port} ssl;\n\
-                 ssl_certificate {cert};\n    ssl_certificate_key {key};\n\
-                 location / {{\n      proxy_pass http://{backend};\n\
-                   proxy_http_version 1.1;\n      proxy_set_header Host $http_host;\n\
-                   proxy_set_header Upgrade $http_upgrade;\n\
-                   proxy_set_header Connection $connection_upgrade;\n\
-                   proxy_set_header X-Forwarded-Proto https;\n\
-                   proxy_set_header X-Forwarded-For $remote_addr;\n\
-                   proxy_read_timeout 1h;\n      proxy_buffering off;\n    }}\n  }}\n}}\n",
-            root = root.display(),
-            cert = cert.display(),
-            key = key.display(),
-        );
-        let conf = root.join("nginx.conf");
-        std::fs::write(&conf, config).expect("nginx.conf");
-        let mut command = std::process::Command::new(NGINX);
-        command
-            .arg("-p")
-            .arg(&root)
-            .arg("-c")
-            .arg(&conf)
-            .arg("-e")
-            .arg(root.join("logs/startup.log"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let child = command.spawn().expect("start nginx");
-        let nginx = Nginx { child, port };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return nginx;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!(
-            "nginx did not listen on {port}: {}",
-            std::fs::read_to_string(root.join("logs/error.log")).unwrap_or_default()
-        );
-    }
-}
-
-impl Drop for Nginx {
-    fn drop(&mut self) {
-        let group = rustix::process::Pid::from_child(&self.child);
-        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-        let _ = self.child.wait();
-    }
-}
-
 /// The feed's WebSocket over TLS through the proxy, trusting `ca` only.
 async fn feed_socket(
     port: u16,
@@ -342,7 +253,11 @@ async fn phones_sync_and_hear_the_feed_through_a_tls_terminating_nginx() {
     let authority = Authority::new("East Court CA");
     let (ca, cert, key) = authority.issue(dir.path(), "proxy");
     let server = Server::start(&data, &["--behind-https-proxy"]);
-    let nginx = Nginx::start(dir.path(), &cert, &key, server.url());
+    let front = Front::Tls {
+        cert: cert.clone(),
+        key: key.clone(),
+    };
+    let nginx = Nginx::start(dir.path(), &front, &[server.url().to_owned()]);
     let url = format!("https://127.0.0.1:{}", nginx.port);
 
     let phone = dir.path().join("phone.db");

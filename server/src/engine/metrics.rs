@@ -73,7 +73,7 @@ impl Metrics {
         count(&self.committed_requests, requests);
     }
 
-    /// A batch judged again because another server changed its records.
+    /// A record or batch judged again: another server changed it meanwhile.
     pub fn stale_retry(&self) {
         count(&self.stale_retries, 1);
     }
@@ -191,9 +191,9 @@ impl Metrics {
                 &self.commits,
             ),
             (
-                "stairwell_group_commit_retries_total",
+                "stairwell_judged_again_total",
                 "counter",
-                "Batches judged again because another server changed their records meanwhile.",
+                "Records or batches judged again because another server changed them meanwhile.",
                 &self.stale_retries,
             ),
             (

@@ -478,8 +478,34 @@ impl Writer {
     }
 
     /// Judges a record against its latest state: staged earlier in this
-    /// batch, cached, or stored.
+    /// batch, cached, or stored. A push that builds on history the cached
+    /// copy lacks may build on what another server stored since: the copy
+    /// is forgotten and the push judged again on the stored record.
     fn judge_in_turn(
+        &mut self,
+        judging: Judging<'_>,
+        pushed: &PushedRecord,
+        batch: &Staged,
+        local: &Staged,
+    ) -> Result<Verdict, WriteError> {
+        let cached = !local.docs.contains_key(&pushed.id)
+            && !batch.docs.contains_key(&pushed.id)
+            && self.cache.contains(&pushed.id);
+        let verdict = self.judge_once(judging, pushed, batch, local)?;
+        let lacks_history = matches!(
+            &verdict.0,
+            Ok(Err(refused)) if refused.code == RefusalCode::MissingHistory
+        );
+        if cached && lacks_history {
+            tracing::info!(record = %pushed.id, "the cached copy may be stale; judging on the stored one");
+            self.cache.remove(&pushed.id);
+            self.metrics.stale_retry();
+            return self.judge_once(judging, pushed, batch, local);
+        }
+        Ok(verdict)
+    }
+
+    fn judge_once(
         &mut self,
         judging: Judging<'_>,
         pushed: &PushedRecord,
@@ -934,14 +960,8 @@ mod tests {
             "{:?}",
             view.notes
         );
-        assert_eq!(
-            counter(&bench.metrics, "stairwell_group_commit_retries_total"),
-            1
-        );
-        assert_eq!(
-            counter(&other_metrics, "stairwell_group_commit_retries_total"),
-            0
-        );
+        assert_eq!(counter(&bench.metrics, "stairwell_judged_again_total"), 1);
+        assert_eq!(counter(&other_metrics, "stairwell_judged_again_total"), 0);
         drop(other);
         other_thread.join().expect("the other writer stops");
         stop(bench);
