@@ -19,8 +19,27 @@ pub enum Backend {
     Postgres(String),
 }
 
-/// The backend `STAIRWELL_TEST_BACKEND` asks for.
+/// A backend chosen by the program rather than the environment (the
+/// bench compares them in one run).
+static CHOSEN: std::sync::Mutex<Option<Backend>> = std::sync::Mutex::new(None);
+
+/// From now on, servers and admin commands started by this process use
+/// `backend` (`None`: as `STAIRWELL_TEST_BACKEND` says again).
+pub fn choose(backend: Option<Backend>) {
+    *CHOSEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = backend;
+}
+
+/// The backend chosen, else the one `STAIRWELL_TEST_BACKEND` asks for.
 pub fn backend() -> Backend {
+    let chosen = CHOSEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    if let Some(chosen) = chosen {
+        return chosen;
+    }
     match std::env::var("STAIRWELL_TEST_BACKEND").as_deref() {
         Ok("postgres") => Backend::Postgres(std::env::var("STAIRWELL_TEST_POSTGRES").unwrap_or_else(|_| {
             panic!(

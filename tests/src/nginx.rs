@@ -106,7 +106,7 @@ fn config(root: &Path, port: u16, front: &Front, upstreams: &[String]) -> String
         .collect();
     format!(
         "{user}\ndaemon off;\nworker_processes 1;\npid {root}/nginx.pid;\n\
-         error_log {root}/logs/error.log info;\nevents {{ worker_connections 256; }}\n\
+         error_log {root}/logs/error.log info;\nevents {{ worker_connections 4096; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {root}/body;\n\
            proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n\
            uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n\

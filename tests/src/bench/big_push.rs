@@ -40,7 +40,7 @@ pub fn big_push(opts: &Options, report: &mut Report) {
     site.add_user("desk", Role::FrontDesk, &[ESTATE]);
     let desk = site.device("desk");
     let (user, device) = (desk.identity().user.clone(), desk.identity().device.clone());
-    let client = RawClient::new(site.url());
+    let client = RawClient::new(&site.url());
 
     // The log with its history, pushed whole.
     let tz = chrono_tz::Asia::Shanghai;
@@ -172,7 +172,7 @@ impl Bystanders {
                 let mut sheet = small_sheet(device.editor(), &clock, n);
                 device.create(sheet.doc());
                 device.sync_ok();
-                let client = RawClient::new(site.url());
+                let client = RawClient::new(&site.url());
                 let token = device.token().to_owned();
                 let editor = device.editor().clone();
                 let (stop, times) = (stop.clone(), times.clone());

@@ -94,6 +94,23 @@ pub fn cpu_time(pid: u32) -> Option<Duration> {
     proc_cpu_time(&pid.to_string())
 }
 
+/// The user + system CPU time so far of every process named `comm` (the
+/// PostgreSQL server's processes are all `postgres`).
+pub fn cpu_time_of_named(comm: &str) -> Duration {
+    let Ok(entries) = fs::read_dir("/proc") else {
+        return Duration::ZERO;
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.bytes().all(|b| b.is_ascii_digit()))
+        .filter(|pid| {
+            fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|name| name.trim() == comm)
+        })
+        .filter_map(|pid| proc_cpu_time(&pid))
+        .sum()
+}
+
 /// This process's (every thread's) user + system CPU time so far.
 pub fn own_cpu_time() -> Duration {
     proc_cpu_time("self").unwrap_or_default()

@@ -16,9 +16,12 @@
 //!   estate, long history;
 //! - [`anchor`]: the automerge-repo Node sync server, side by side;
 //! - [`big_push`]: pushes of 1 to 100,000 events onto a long history while
-//!   other devices push, for the cost of judging.
+//!   other devices push, for the cost of judging;
+//! - [`backends`]: the sync paths on SQLite, on PostgreSQL with one server
+//!   and with three replicas behind nginx, side by side.
 
 pub mod anchor;
+pub mod backends;
 pub mod big_push;
 pub mod data;
 pub mod machine;

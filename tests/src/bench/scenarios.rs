@@ -463,6 +463,15 @@ pub fn many_devices(opts: &Options, estates: usize, report: &mut Report) {
 /// answers, and the latency is the server's (and the loopback's), not the
 /// simulated phones' CPU work.
 pub fn many_pushers(opts: &Options, report: &mut Report) {
+    let (measured, _) = many_pushers_watched(opts);
+    report.rows.extend(measured.rows);
+    report.notes.extend(measured.notes);
+}
+
+/// [`many_pushers`], with the CPU every server process spent.
+pub fn many_pushers_watched(opts: &Options) -> (Report, Duration) {
+    let mut measured = Report::new();
+    let report = &mut measured;
     let devices_n = opts.sizes.devices;
     let edits = opts.sizes.edits_per_device;
     let mut site = BenchSite::new(&opts.tmp, &[ESTATE], &[]);
@@ -518,6 +527,8 @@ pub fn many_pushers(opts: &Options, report: &mut Report) {
                 .expect("start a pusher")
         })
         .collect();
+    let pids = site.pids();
+    let servers_before = super::backends::servers_cpu(&pids);
     let watch = CpuWatch::start(pid);
     barrier.wait();
     let started = Instant::now();
@@ -527,6 +538,7 @@ pub fn many_pushers(opts: &Options, report: &mut Report) {
         .collect();
     let wall = started.elapsed();
     let cpu = watch.stop();
+    let servers_spent = super::backends::servers_cpu(&pids).saturating_sub(servers_before);
     let failed = results.iter().filter(|(_, ok)| !ok).count();
     let mut times: Vec<Duration> = results.iter().map(|(time, _)| *time).collect();
     times.sort_unstable();
@@ -547,9 +559,21 @@ pub fn many_pushers(opts: &Options, report: &mut Report) {
         times.len(),
         times.len() as f64 / wall.as_secs_f64()
     ));
+    report.time(
+        &scenario,
+        "p50 acknowledgement",
+        percentile(&times, 50.0),
+        Target::None,
+    );
+    report.info(
+        &scenario,
+        "pushes acknowledged per second",
+        format!("{:.0}", times.len() as f64 / wall.as_secs_f64()),
+    );
     if failed > 0 {
         report.say(format!("{scenario}: {failed} pushes were not accepted"));
     }
+    (measured, servers_spent)
 }
 
 /// One device's timings in the many-devices run.
@@ -740,7 +764,7 @@ pub fn big_estate(opts: &Options, report: &mut Report) {
         .collect();
     let mut ask = request(u64::try_from(cursor).unwrap_or(0), push);
     ask.max_records = 2_000;
-    let client = RawClient::new(site.url());
+    let client = RawClient::new(&site.url());
     let body = protocol::encode(&ask);
     let started = Instant::now();
     let (status, answer) = client.post(Some(&token), &body);
@@ -872,7 +896,7 @@ pub fn long_history(opts: &Options, report: &mut Report) {
     // The server: restarted, so the record is not cached; the next push
     // makes it load the record from storage; the one after finds it cached.
     site.restart();
-    device.set_url(site.url());
+    device.set_url(&site.url());
     let idle = memory(site.pid());
     let pid = site.pid();
     let push_once = |device: &mut Device, n: usize| {

@@ -10,13 +10,29 @@ use std::time::{Duration, Instant};
 use stairwell_core::record::Role;
 use tempfile::TempDir;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::device::Device;
+use crate::nginx::{Front, Nginx};
 use crate::server::{Server, add_estate, add_user, issue};
+
+/// How many servers share a site's storage (a PostgreSQL database): past
+/// one, the others are replicas and an nginx in front balances over all.
+static SERVERS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sites made from now on run `servers` servers behind nginx (1: one
+/// server, no proxy).
+pub fn set_servers(servers: usize) {
+    SERVERS.store(servers.max(1), Ordering::SeqCst);
+}
 
 /// A server on a temporary data directory, with its estates.
 #[derive(Debug)]
 pub struct BenchSite {
     pub server: Server,
+    /// More servers on the same storage, and the proxy over them all.
+    replicas: Vec<Server>,
+    nginx: Option<Nginx>,
     dir: TempDir,
     devices: usize,
 }
@@ -34,11 +50,37 @@ impl BenchSite {
             add_estate(&data, estate, estate);
         }
         let server = Server::start(&data, args);
+        let replicas: Vec<Server> = (1..SERVERS.load(Ordering::SeqCst))
+            .map(|n| {
+                let port = std::net::TcpListener::bind("127.0.0.1:0")
+                    .and_then(|listener| listener.local_addr())
+                    .expect("a free port")
+                    .port();
+                Server::replica(&data, &format!("replica{n}"), port)
+            })
+            .collect();
+        let nginx = (!replicas.is_empty()).then(|| {
+            let upstreams: Vec<String> = std::iter::once(&server)
+                .chain(&replicas)
+                .map(|server| server.url().to_owned())
+                .collect();
+            Nginx::start(dir.path(), &Front::Plain, &upstreams)
+        });
         BenchSite {
             server,
+            replicas,
+            nginx,
             dir,
             devices: 0,
         }
+    }
+
+    /// Every server process of the site.
+    pub fn pids(&self) -> Vec<u32> {
+        std::iter::once(&self.server)
+            .chain(&self.replicas)
+            .filter_map(Server::pid)
+            .collect()
     }
 
     pub fn dir(&self) -> &Path {
@@ -49,8 +91,12 @@ impl BenchSite {
         self.server.data()
     }
 
-    pub fn url(&self) -> &str {
-        self.server.url()
+    /// Where devices sync: the proxy when there are replicas.
+    pub fn url(&self) -> String {
+        match &self.nginx {
+            Some(nginx) => format!("http://127.0.0.1:{}", nginx.port),
+            None => self.server.url().to_owned(),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -69,7 +115,7 @@ impl BenchSite {
         let path = self
             .dir()
             .join(format!("device-{}-{}.db", self.devices, issued.device_id));
-        Device::enroll(&path, self.url(), &issued.token).expect("enroll a device")
+        Device::enroll(&path, &self.url(), &issued.token).expect("enroll a device")
     }
 
     /// A token for `user` without a store (for raw protocol seeding).

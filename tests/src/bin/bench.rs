@@ -9,7 +9,9 @@
 //! Scenarios: `cold-pull`, `cold-push`, `reconnect`, `many-devices` (200
 //! simulated phones on this machine), `many-pushers` (the server alone,
 //! under 200 clients sending pushes made beforehand), `big-estate`,
-//! `long-history`, `anchor`, or `all`. `--quick` uses smaller
+//! `long-history`, `anchor`, or `all`; and `backends` (the sync paths on
+//! SQLite, PostgreSQL, and three replicas, side by side; run it under
+//! `STAIRWELL_PG_DURABLE=1 scripts/with-postgres`). `--quick` uses smaller
 //! sizes (the targets are set for the full ones); `--runs` repeats the
 //! short timed paths (default 3, the median is reported); `--tmp` says
 //! where the servers' and devices' files go (default: the system temporary
@@ -30,7 +32,7 @@ use stairwell_tests::bench::machine::machine_line;
 use stairwell_tests::bench::report::Report;
 use stairwell_tests::bench::scenarios::{self, FullEstate};
 use stairwell_tests::bench::site::ensure_server_binary;
-use stairwell_tests::bench::{Options, anchor, big_push, fmt_duration};
+use stairwell_tests::bench::{Options, anchor, backends, big_push, fmt_duration};
 
 /// The scenarios, in the order they run (reconnect reuses the cold pull's
 /// estate).
@@ -45,6 +47,9 @@ enum Scenario {
     BigPush,
     BigEstate,
     Anchor,
+    /// The sync paths on SQLite, PostgreSQL and three replicas (not in
+    /// `all`: needs `scripts/with-postgres`).
+    Backends,
     All,
 }
 
@@ -88,7 +93,7 @@ fn main() -> ExitCode {
         Scenario::value_variants()
             .iter()
             .copied()
-            .filter(|scenario| *scenario != Scenario::All)
+            .filter(|scenario| !matches!(scenario, Scenario::All | Scenario::Backends))
             .collect()
     } else {
         args.scenarios.clone()
@@ -157,6 +162,7 @@ fn main() -> ExitCode {
                 Scenario::BigPush => big_push::big_push(&opts, &mut report),
                 Scenario::BigEstate => scenarios::big_estate(&opts, &mut report),
                 Scenario::Anchor => anchor::anchor(&opts, &mut report),
+                Scenario::Backends => backends::compare(&opts, &mut report),
                 Scenario::All => unreachable!("`all` is expanded above"),
             }
         }));
