@@ -24,24 +24,13 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use stairwell_core::record::Role;
+use stairwell_server::store::read_models::REPORT_TABLES;
 use stairwell_tests::Site;
 use stairwell_tests::backend::{Backend, backend, database_for};
 use stairwell_tests::console::{PASSWORD, Web};
 use stairwell_tests::nginx::{Front, Nginx};
 use stairwell_tests::server::{Server, admin};
 use stairwell_tests::storm::{self, Dice, StormPlan, Target};
-
-/// The read-model tables, each in a fixed order.
-const READ_MODELS: [&str; 8] = [
-    "read_model",
-    "patrol_visits",
-    "patrol_places",
-    "callbacks_due",
-    "complaint_timeliness",
-    "repair_timeliness",
-    "patrol_rounds",
-    "patrol_findings",
-];
 
 fn cluster() -> String {
     match backend() {
@@ -135,8 +124,8 @@ fn restart_postgres() {
 /// Every read-model row, table by table, as JSON text in a fixed order.
 fn read_models(url: &str) -> Vec<(String, Vec<String>)> {
     let mut client = postgres::Client::connect(url, postgres::NoTls).expect("connect");
-    READ_MODELS
-        .iter()
+    std::iter::once("read_model")
+        .chain(REPORT_TABLES)
         .map(|table| {
             let rows = client
                 .query(
@@ -147,7 +136,7 @@ fn read_models(url: &str) -> Vec<(String, Vec<String>)> {
                 .into_iter()
                 .map(|row| row.get::<_, String>(0))
                 .collect();
-            ((*table).to_owned(), rows)
+            (table.to_owned(), rows)
         })
         .collect()
 }

@@ -164,20 +164,7 @@ fn setting_error(file: &Path, key: &str, why: &str) -> clap::Error {
 mod tests {
     use super::*;
     use crate::cli::Command as ServerCommand;
-    use clap::Subcommand;
-
-    #[derive(Debug, Parser)]
-    #[command(name = "stairwell")]
-    struct Cli {
-        #[command(subcommand)]
-        command: Top,
-    }
-
-    #[derive(Debug, Subcommand)]
-    enum Top {
-        #[command(flatten)]
-        Server(ServerCommand),
-    }
+    use crate::cli::tests::Cli;
 
     fn file(text: &str) -> (tempfile::TempDir, PathBuf) {
         let dir = tempfile::tempdir().expect("dir");
@@ -192,7 +179,7 @@ mod tests {
             .chain(args)
             .map(OsString::from);
         match parse_from::<Cli>(argv)?.command {
-            Top::Server(ServerCommand::Serve(args)) => Ok(args),
+            ServerCommand::Serve(args) => Ok(args),
             other => panic!("not serve: {other:?}"),
         }
     }
@@ -250,9 +237,7 @@ mod tests {
             "rebuild-read-models",
         ]
         .map(OsString::from);
-        let Top::Server(ServerCommand::Admin(args)) =
-            parse_from::<Cli>(argv).expect("parse").command
-        else {
+        let ServerCommand::Admin(args) = parse_from::<Cli>(argv).expect("parse").command else {
             panic!("not admin");
         };
         assert_eq!(args.data, PathBuf::from("/srv/stairwell"));

@@ -360,16 +360,16 @@ fn non_negative_hours(text: &str) -> Result<f64, String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use clap::{CommandFactory, Parser};
 
     /// The server's commands as the binary mounts them.
     #[derive(Debug, Parser)]
     #[command(name = "stairwell")]
-    struct Cli {
+    pub(crate) struct Cli {
         #[command(subcommand)]
-        command: Command,
+        pub(crate) command: Command,
     }
 
     #[test]

@@ -92,15 +92,7 @@ impl World {
     fn dump(&self) -> Vec<Vec<Value>> {
         let conn = Connection::open(self.dir.path().join(DB_FILE)).expect("open");
         let mut rows = Vec::new();
-        for table in [
-            "patrol_visits",
-            "patrol_places",
-            "callbacks_due",
-            "complaint_timeliness",
-            "repair_timeliness",
-            "patrol_rounds",
-            "patrol_findings",
-        ] {
+        for table in crate::store::read_models::REPORT_TABLES {
             let mut stmt = conn
                 .prepare(&format!("SELECT * FROM {table} ORDER BY 1, 2"))
                 .expect("select");

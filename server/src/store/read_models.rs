@@ -9,6 +9,18 @@ use crate::reports::{
 };
 use crate::store::StorageError;
 
+/// The report tables every backend keeps beside the index rows, each row
+/// naming its record in `record_id`.
+pub const REPORT_TABLES: [&str; 7] = [
+    "patrol_visits",
+    "patrol_places",
+    "callbacks_due",
+    "complaint_timeliness",
+    "repair_timeliness",
+    "patrol_rounds",
+    "patrol_findings",
+];
+
 /// Reads of the report tables, one method per question. A storage backend
 /// implements it beside [`crate::store::Storage`], which hands it out.
 pub trait ReadModels: Send + Sync {
