@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
+use postgres::types::Type;
 use postgres::{Client, GenericClient, Row, Transaction};
 use stairwell_core::record::Role;
 use stairwell_core::sync::judge::Author;
@@ -244,24 +245,26 @@ pub(super) fn device_live(client: &mut Client, id: &str) -> Result<bool, Storage
         .is_some())
 }
 
+/// One statement, estates and all: every sync request asks.
 pub(super) fn author_for_token(
     client: &mut Client,
     token_hash: &str,
 ) -> Result<Option<Author>, StorageError> {
-    let Some(row) = client.query_opt(
-        "SELECT d.id, u.id, u.role FROM devices d JOIN users u ON u.id = d.user_id
+    let Some(row) = client.query_typed_opt(
+        "SELECT d.id, u.id, u.role,
+         ARRAY(SELECT estate_id FROM user_estates WHERE user_id = u.id ORDER BY estate_id)
+         FROM devices d JOIN users u ON u.id = d.user_id
          WHERE d.token_hash = $1 AND d.revoked_at IS NULL",
-        &[&token_hash],
+        &[(&token_hash, Type::TEXT)],
     )?
     else {
         return Ok(None);
     };
-    let user: String = row.try_get(1)?;
     Ok(Some(Author {
         device: row.try_get(0)?,
+        user: row.try_get(1)?,
         role: damaged_role(row.try_get(2)?)?,
-        estates: user_estates(client, &user)?,
-        user,
+        estates: row.try_get(3)?,
     }))
 }
 

@@ -189,10 +189,10 @@ impl BlobStorage for PostgresStorage {
         let mut conn = self.conn()?;
         let mut missing = Vec::new();
         for hash in hashes {
-            if readable_length(&mut *conn, author, hash)?.is_some() {
+            if readable_length(&mut **conn, author, hash)?.is_some() {
                 continue;
             }
-            let received = upload(&mut *conn, &author.device, hash)?;
+            let received = upload(&mut **conn, &author.device, hash)?;
             missing.push((hash.clone(), received.map_or(0, |(_, received)| received)));
         }
         Ok(missing)
@@ -218,7 +218,7 @@ impl BlobStorage for PostgresStorage {
 
     fn read_blob(&self, author: &Author, hash: &BlobHash) -> Result<Option<Vec<u8>>, StorageError> {
         let mut conn = self.conn()?;
-        let Some(length) = readable_length(&mut *conn, author, hash)? else {
+        let Some(length) = readable_length(&mut **conn, author, hash)? else {
             return Ok(None);
         };
         // A finished blob's chunks never change, so a second statement

@@ -31,7 +31,7 @@ fn user_row(
 
 impl ConsoleStore for PostgresStorage {
     fn console_user(&self, id: &str) -> Result<Option<ConsoleUser>, StorageError> {
-        user_row(&mut *self.conn()?, id)
+        user_row(&mut **self.conn()?, id)
     }
 
     fn set_password_hash(&self, user: &str, hash: &str) -> Result<(), StorageError> {
@@ -96,7 +96,7 @@ impl ConsoleStore for PostgresStorage {
         };
         let (user, csrf, expires_at): (String, String, i64) =
             (row.try_get(0)?, row.try_get(1)?, row.try_get(2)?);
-        Ok(user_row(&mut *conn, &user)?.map(|user| SessionRow {
+        Ok(user_row(&mut **conn, &user)?.map(|user| SessionRow {
             user,
             csrf,
             expires_at: from_millis(expires_at),

@@ -4,7 +4,7 @@
 //! What changes when more than one process writes, and where each answer
 //! lives:
 //! - the feed: sequence numbers are handed out in commit order across every
-//!   connection of every replica (`records.rs`, the advisory lock of
+//!   connection of every replica (`commit/`, the advisory lock of
 //!   `FEED_LOCK`);
 //! - a pull reads its feed window and every record's bytes from one
 //!   snapshot (`feed.rs`, REPEATABLE READ, read only);
@@ -18,14 +18,18 @@
 //!
 //! Connections come from an r2d2 pool; every method checks one out for
 //! its whole operation (one transaction where its statements must see or
-//! change the database together) and gives it back.
+//! change the database together) and gives it back. Round trips are what
+//! an operation costs with the database across a network, so the hot
+//! paths count them: a group commit and a pull page take a few statements
+//! whatever their size (`commit/`, `feed.rs`, `batch.rs`), statements go
+//! out typed rather than prepared first, and a connection that just
+//! served a sync goes out again without the pool's test (`pool.rs`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::{Config, NoTls};
-use r2d2_postgres::PostgresConnectionManager;
+use postgres::{Client, Config, NoTls};
 use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use stairwell_core::record::Role;
 use stairwell_core::sync::judge::Author;
@@ -36,7 +40,9 @@ use super::{
 };
 
 mod accounts;
+mod batch;
 mod blobs;
+mod commit;
 #[cfg(test)]
 mod conformance_tests;
 mod console;
@@ -44,6 +50,7 @@ mod feed;
 mod guards;
 pub mod import;
 mod notify;
+mod pool;
 mod read_models;
 mod records;
 #[cfg(test)]
@@ -64,11 +71,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The transaction-level advisory lock every writer of feed rows holds
-/// from before its first feed row until it commits (see `records.rs`).
+/// from before its first feed row until it commits (see `commit/`).
 /// An arbitrary constant ("STAIRFED"), the same in every build.
 const FEED_LOCK: i64 = 0x5354_4149_5246_4544;
 
-type Manager = PostgresConnectionManager<NoTls>;
+type Manager = pool::Manager;
 type Conn = PooledConnection<Manager>;
 
 pub struct PostgresStorage {
@@ -128,7 +135,7 @@ impl PostgresStorage {
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .build_unchecked(PostgresConnectionManager::new(config.clone(), NoTls));
+            .build_unchecked(Manager::new(config.clone()));
         Ok(PostgresStorage {
             pool,
             config,
@@ -142,6 +149,18 @@ impl PostgresStorage {
         self.pool.get().map_err(|err| {
             StorageError::Backend(format!("no connection to {}: {err}", self.name).into())
         })
+    }
+
+    /// Runs one of the calls syncs make on a connection from the pool;
+    /// its success vouches for the connection (see `pool.rs`).
+    fn vouched<T>(
+        &self,
+        call: impl FnOnce(&mut Client) -> Result<T, StorageError>,
+    ) -> Result<T, StorageError> {
+        let mut conn = self.conn()?;
+        let done = call(&mut conn)?;
+        conn.vouch();
+        Ok(done)
     }
 }
 
@@ -236,15 +255,15 @@ impl Storage for PostgresStorage {
     }
 
     fn author_for_token(&self, token_hash: &str) -> Result<Option<Author>, StorageError> {
-        accounts::author_for_token(&mut *self.conn()?, token_hash)
+        self.vouched(|conn| accounts::author_for_token(conn, token_hash))
     }
 
     fn load_record(&self, id: &str) -> Result<Option<StoredRecord>, StorageError> {
-        records::load_record(&mut *self.conn()?, id)
+        self.vouched(|conn| records::load_record(conn, id))
     }
 
     fn commit(&self, writes: &[RecordWrite]) -> Result<Vec<u64>, StorageError> {
-        records::commit(&mut self.conn()?, writes)
+        self.vouched(|conn| commit::commit(conn, writes))
     }
 
     fn pull(&self, estates: &[String], cursor: u64, max: usize) -> Result<FeedPage, StorageError> {
@@ -254,7 +273,7 @@ impl Storage for PostgresStorage {
                 ..FeedPage::default()
             });
         }
-        feed::pull(&mut self.conn()?, estates, cursor, max)
+        self.vouched(|conn| feed::pull(conn, estates, cursor, max))
     }
 
     fn record_count(&self) -> Result<u64, StorageError> {

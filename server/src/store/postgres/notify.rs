@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::Type;
 use postgres::{Config, NoTls, Transaction};
 
 use crate::store::{CommitListener, RecordWrite, StorageError};
@@ -21,7 +22,8 @@ pub const CHANNEL: &str = "stairwell_feed";
 /// How long a listener waits before connecting again.
 const RECONNECT: Duration = Duration::from_secs(1);
 
-/// Notifies, within the commit, each estate's newest position.
+/// Notifies, within the commit, each estate's newest position (one
+/// statement for every estate of the group).
 pub(super) fn announce(
     tx: &mut Transaction<'_>,
     writes: &[RecordWrite],
@@ -32,12 +34,14 @@ pub(super) fn announce(
         let entry = newest.entry(write.estate.as_str()).or_insert(*seq);
         *entry = (*entry).max(*seq);
     }
-    for (estate, seq) in newest {
-        tx.execute(
-            "SELECT pg_notify($1, $2)",
-            &[&CHANNEL, &format!("{seq} {estate}")],
-        )?;
-    }
+    let payloads: Vec<String> = newest
+        .into_iter()
+        .map(|(estate, seq)| format!("{seq} {estate}"))
+        .collect();
+    tx.execute_typed(
+        "SELECT pg_notify($1, payload) FROM unnest($2) AS payload",
+        &[(&CHANNEL, Type::TEXT), (&payloads, Type::TEXT_ARRAY)],
+    )?;
     Ok(())
 }
 

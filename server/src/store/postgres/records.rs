@@ -1,155 +1,22 @@
-//! Records over PostgreSQL: the group commit that stores accepted changes
-//! with their feed rows, index rows and report rows in one transaction;
-//! loading a record; rebuilding the read models.
-//!
-//! Why commits take a lock: a feed row's `seq` comes from an identity
-//! column, and a sequence hands out numbers when rows are inserted, not
-//! when their transactions commit. Two replicas committing at once could
-//! take N and N+1 and commit N+1 first; a device pulling in between sees
-//! N+1, moves its cursor past it, and never asks for N, whose change it
-//! then misses for good. So every writer of feed rows first takes the
-//! transaction-level advisory lock [`FEED_LOCK`] and holds it until it
-//! commits: numbers are taken and made visible in one order, and a reader
-//! that sees N+1 sees every number below it that will ever commit. (A
-//! rolled-back group leaves a gap, which nothing waits for.) The cost is
-//! one commit at a time across all replicas, as with SQLite's one writer;
-//! the writer's group commit keeps that cheap.
+//! Records over PostgreSQL: loading a record, counting them, writing
+//! index rows, rebuilding the read models. The group commit that stores
+//! accepted changes is `commit/`.
 
+use std::collections::HashMap;
+
+use chrono_tz::Tz;
+use postgres::types::Type;
 use postgres::{Client, GenericClient, Transaction};
 use stairwell_core::kinds::IndexEntry;
 
-use super::{
-    Conn, FEED_LOCK, accounts, from_millis, from_sql_int, millis, read_models, to_sql_int,
-};
-use crate::store::{IndexFn, RecordChange, RecordWrite, StorageError, StoredRecord};
+use super::batch::{self, column, last_by_key};
+use super::commit::lock_feed;
+use super::{Conn, accounts, from_millis, from_sql_int, millis, read_models, to_sql_int};
+use crate::store::{IndexFn, StorageError, StoredRecord};
 
-/// Takes the feed lock for the rest of `tx` (see the module comment). The
-/// transaction must be READ COMMITTED, PostgreSQL's default: each later
-/// statement then sees everything committed before the lock was granted,
-/// where a REPEATABLE READ snapshot would date from before the wait.
-pub(super) fn lock_feed(tx: &mut Transaction<'_>) -> Result<(), StorageError> {
-    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FEED_LOCK])?;
-    Ok(())
-}
-
-pub(super) fn commit(conn: &mut Conn, writes: &[RecordWrite]) -> Result<Vec<u64>, StorageError> {
-    let mut tx = conn.transaction()?;
-    lock_feed(&mut tx)?;
-    let seqs = writes
-        .iter()
-        .map(|write| commit_one(&mut tx, write))
-        .collect::<Result<Vec<u64>, _>>()?;
-    super::notify::announce(&mut tx, writes, &seqs)?;
-    tx.commit()?;
-    Ok(seqs)
-}
-
-fn commit_one(tx: &mut Transaction<'_>, write: &RecordWrite) -> Result<u64, StorageError> {
-    let stored_heads = lock_record(tx, &write.id)?;
-    // Another replica may have changed the record since this one's writer
-    // judged it: then nothing of the group is stored, and the writer
-    // judges again on the stored record (heads check with retry; the row
-    // stays locked until this commit ends, so the check holds).
-    if stored_heads != write.base_heads {
-        return Err(StorageError::Stale {
-            ids: vec![write.id.clone()],
-        });
-    }
-    let seq: i64 = tx
-        .query_one(
-            "INSERT INTO feed (estate, record_id, heads) VALUES ($1, $2, $3) RETURNING seq",
-            &[&write.estate, &write.id, &write.heads],
-        )?
-        .try_get(0)?;
-    match &write.change {
-        RecordChange::Create { snapshot } => create(tx, write, snapshot, stored_heads, seq)?,
-        RecordChange::Append { chunk } => append(tx, write, chunk, stored_heads, seq)?,
-    }
-    if let Some(snapshot) = &write.compacted {
-        compact(tx, &write.id, snapshot, seq)?;
-    }
-    write_index(tx, &write.index)?;
-    read_models::write_rows(tx, &write.id, &write.models)?;
-    Ok(from_sql_int(seq))
-}
-
-/// The record's stored heads, its row locked until the commit ends; `None`
-/// if it is not stored.
-fn lock_record(tx: &mut Transaction<'_>, id: &str) -> Result<Option<Vec<u8>>, StorageError> {
-    let row = tx.query_opt("SELECT heads FROM records WHERE id = $1 FOR UPDATE", &[&id])?;
-    Ok(row.map(|row| row.try_get(0)).transpose()?)
-}
-
-fn create(
-    tx: &mut Transaction<'_>,
-    write: &RecordWrite,
-    snapshot: &[u8],
-    stored_heads: Option<Vec<u8>>,
-    seq: i64,
-) -> Result<(), StorageError> {
-    if stored_heads.is_some() {
-        return Err(StorageError::Conflict(format!(
-            "record {} is already stored; it cannot be created again",
-            write.id
-        )));
-    }
-    tx.execute(
-        "INSERT INTO records (id, estate, kind, snapshot, heads, compacted_seq)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-        &[
-            &write.id,
-            &write.estate,
-            &write.kind,
-            &snapshot,
-            &write.heads,
-            &seq,
-        ],
-    )?;
-    Ok(())
-}
-
-fn append(
-    tx: &mut Transaction<'_>,
-    write: &RecordWrite,
-    chunk: &[u8],
-    stored_heads: Option<Vec<u8>>,
-    seq: i64,
-) -> Result<(), StorageError> {
-    // Changes to a record that is not stored would leave a feed row no
-    // pull can serve; the whole group is rolled back instead.
-    if stored_heads.is_none() {
-        return Err(StorageError::NotFound(format!(
-            "record {} is not stored; its changes cannot be appended",
-            write.id
-        )));
-    }
-    tx.execute(
-        "INSERT INTO chunks (record_id, seq, bytes) VALUES ($1, $2, $3)",
-        &[&write.id, &seq, &chunk],
-    )?;
-    tx.execute(
-        "UPDATE records SET heads = $2, chunk_count = chunk_count + 1,
-         chunk_bytes = chunk_bytes + $3 WHERE id = $1",
-        &[&write.id, &write.heads, &to_sql_int(chunk.len() as u64)],
-    )?;
-    Ok(())
-}
-
-/// Replaces the snapshot and every chunk with the whole document.
-fn compact(
-    tx: &mut Transaction<'_>,
-    id: &str,
-    snapshot: &[u8],
-    seq: i64,
-) -> Result<(), StorageError> {
-    tx.execute(
-        "UPDATE records SET snapshot = $2, compacted_seq = $3, chunk_count = 0,
-         chunk_bytes = 0 WHERE id = $1",
-        &[&id, &snapshot, &seq],
-    )?;
-    tx.execute("DELETE FROM chunks WHERE record_id = $1", &[&id])?;
-    Ok(())
-}
+/// Records indexed per round of statements while the read models are
+/// rebuilt: each round writes its rows in one statement per table.
+const REBUILD_BATCH: usize = 256;
 
 /// The snapshot and its chunks come from one statement, hence one
 /// snapshot of the database, whatever a compaction does meanwhile.
@@ -157,11 +24,11 @@ pub(super) fn load_record(
     client: &mut impl GenericClient,
     id: &str,
 ) -> Result<Option<StoredRecord>, StorageError> {
-    let Some(row) = client.query_opt(
+    let Some(row) = client.query_typed_opt(
         "SELECT estate, snapshot, chunk_count, chunk_bytes,
          ARRAY(SELECT bytes FROM chunks WHERE record_id = r.id ORDER BY seq)
          FROM records r WHERE id = $1",
-        &[&id],
+        &[(&id, Type::TEXT)],
     )?
     else {
         return Ok(None);
@@ -203,44 +70,79 @@ pub(super) fn rebuild_read_models(
         .iter()
         .map(|row| row.try_get(0))
         .collect::<Result<Vec<String>, _>>()?;
-    for id in &ids {
-        let record = load_record(&mut tx, id)?
-            .ok_or_else(|| StorageError::Damaged(format!("record {id} vanished")))?;
-        let tz = accounts::estate_tz(&mut tx, &record.estate)?;
-        let (entry, models) = index(&record, tz).map_err(|source| StorageError::Record {
-            id: id.clone(),
-            source,
-        })?;
-        write_index(&mut tx, &entry)?;
-        read_models::write_rows(&mut tx, id, &models)?;
+    let mut zones = HashMap::new();
+    for ids in ids.chunks(REBUILD_BATCH) {
+        let rows = ids
+            .iter()
+            .map(|id| index_one(&mut tx, &mut zones, index, id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let entries: Vec<&IndexEntry> = rows.iter().map(|(entry, _)| entry).collect();
+        write_index(&mut tx, &entries)?;
+        let models: Vec<_> = ids
+            .iter()
+            .zip(&rows)
+            .map(|(id, (_, models))| (id.as_str(), models))
+            .collect();
+        read_models::write_rows(&mut tx, &models)?;
     }
     tx.commit()?;
     Ok(ids.len())
 }
 
-fn write_index(tx: &mut Transaction<'_>, entry: &IndexEntry) -> Result<(), StorageError> {
-    tx.execute(
+/// Record `id`'s index row and report rows from its stored document;
+/// `zones` keeps each estate's time zone once read.
+fn index_one(
+    tx: &mut Transaction<'_>,
+    zones: &mut HashMap<String, Tz>,
+    index: &IndexFn<'_>,
+    id: &str,
+) -> Result<(IndexEntry, crate::reports::ModelRows), StorageError> {
+    let record = load_record(tx, id)?
+        .ok_or_else(|| StorageError::Damaged(format!("record {id} vanished")))?;
+    let tz = match zones.get(&record.estate) {
+        Some(tz) => *tz,
+        None => {
+            let tz = accounts::estate_tz(tx, &record.estate)?;
+            zones.insert(record.estate.clone(), tz);
+            tz
+        }
+    };
+    index(&record, tz).map_err(|source| StorageError::Record {
+        id: id.to_owned(),
+        source,
+    })
+}
+
+/// Writes the index rows of `entries`, each replacing its record's; of
+/// two for one record, the later.
+pub(super) fn write_index(
+    tx: &mut Transaction<'_>,
+    entries: &[&IndexEntry],
+) -> Result<(), StorageError> {
+    let entries = last_by_key(entries, |entry| entry.id);
+    batch::execute(
+        tx,
         "INSERT INTO read_model (id, kind, estate, state, open, title, location, assignee,
          due, due_rule, conflicts, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, estate = EXCLUDED.estate,
          state = EXCLUDED.state, open = EXCLUDED.open, title = EXCLUDED.title,
          location = EXCLUDED.location, assignee = EXCLUDED.assignee, due = EXCLUDED.due,
          due_rule = EXCLUDED.due_rule, conflicts = EXCLUDED.conflicts,
          updated_at = EXCLUDED.updated_at",
         &[
-            &entry.id.to_string(),
-            &entry.kind.as_str(),
-            &entry.estate,
-            &entry.state,
-            &entry.open,
-            &entry.title,
-            &entry.location,
-            &entry.assignee,
-            &entry.due.map(millis),
-            &entry.due_rule,
-            &to_sql_int(entry.conflicts as u64),
-            &millis(entry.updated_at),
+            column(&entries, |entry| entry.id.to_string()),
+            column(&entries, |entry| entry.kind.as_str()),
+            column(&entries, |entry| entry.estate.as_str()),
+            column(&entries, |entry| entry.state.as_str()),
+            column(&entries, |entry| entry.open),
+            column(&entries, |entry| entry.title.as_str()),
+            column(&entries, |entry| entry.location.as_deref()),
+            column(&entries, |entry| entry.assignee.as_deref()),
+            column(&entries, |entry| entry.due.map(millis)),
+            column(&entries, |entry| entry.due_rule.as_deref()),
+            column(&entries, |entry| to_sql_int(entry.conflicts as u64)),
+            column(&entries, |entry| millis(entry.updated_at)),
         ],
     )?;
     Ok(())

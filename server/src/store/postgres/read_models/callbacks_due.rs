@@ -1,19 +1,25 @@
-//! The SQL of the `callbacks_due` report rows: inserting a record's row
-//! inside its commit, and the queries the reports read.
+//! The SQL of the `callbacks_due` report rows: inserting a commit's rows
+//! in one statement, and the queries the reports read.
 
 use postgres::{Client, Row, Transaction};
 use stairwell_core::rules::{Deadline, RuleId};
 
-use super::{code, count, from_nanos, nanos, parse, query_rows};
+use super::{batch, code, column, count, from_nanos, last_by_key, nanos, parse, query_rows};
 use crate::reports::callbacks_due::*;
 use crate::store::StorageError;
 
-pub(super) fn insert(tx: &mut Transaction<'_>, case: &CallbackCase) -> Result<(), StorageError> {
-    tx.execute(
+pub(super) fn insert(
+    tx: &mut Transaction<'_>,
+    cases: &[&CallbackCase],
+) -> Result<(), StorageError> {
+    let cases = last_by_key(cases, |case| case.record_id.as_str());
+    batch::execute(
+        tx,
         "INSERT INTO callbacks_due (record_id, estate, kind, occasion, title, location,
          callback_by, done_at, due, due_rule, callbacks, first_callback, last_callback,
          settled, next_due, next_rule)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+         $15, $16)
          ON CONFLICT (record_id) DO UPDATE SET estate = EXCLUDED.estate,
          kind = EXCLUDED.kind, occasion = EXCLUDED.occasion, title = EXCLUDED.title,
          location = EXCLUDED.location, callback_by = EXCLUDED.callback_by,
@@ -22,22 +28,24 @@ pub(super) fn insert(tx: &mut Transaction<'_>, case: &CallbackCase) -> Result<()
          last_callback = EXCLUDED.last_callback, settled = EXCLUDED.settled,
          next_due = EXCLUDED.next_due, next_rule = EXCLUDED.next_rule",
         &[
-            &case.record_id,
-            &case.estate,
-            &case.kind,
-            &code(&case.occasion),
-            &case.title,
-            &case.location,
-            &case.callback_by.as_ref().map(code),
-            &nanos(case.done_at),
-            &nanos(case.due),
-            &case.due_rule,
-            &i64::from(case.callbacks),
-            &case.first_callback.map(nanos),
-            &case.last_callback.map(nanos),
-            &case.settled,
-            &case.next.map(|deadline| nanos(deadline.due)),
-            &case.next.map(|deadline| deadline.rule.code()),
+            column(&cases, |case| case.record_id.as_str()),
+            column(&cases, |case| case.estate.as_str()),
+            column(&cases, |case| case.kind.as_str()),
+            column(&cases, |case| code(&case.occasion)),
+            column(&cases, |case| case.title.as_str()),
+            column(&cases, |case| case.location.as_str()),
+            column(&cases, |case| case.callback_by.as_ref().map(code)),
+            column(&cases, |case| nanos(case.done_at)),
+            column(&cases, |case| nanos(case.due)),
+            column(&cases, |case| case.due_rule.as_str()),
+            column(&cases, |case| i64::from(case.callbacks)),
+            column(&cases, |case| case.first_callback.map(nanos)),
+            column(&cases, |case| case.last_callback.map(nanos)),
+            column(&cases, |case| case.settled),
+            column(&cases, |case| case.next.map(|deadline| nanos(deadline.due))),
+            column(&cases, |case| {
+                case.next.map(|deadline| deadline.rule.code())
+            }),
         ],
     )?;
     Ok(())

@@ -1,33 +1,38 @@
-//! The SQL of the `complaint_timeliness` report rows: inserting a record's
-//! row inside its commit, and the queries the reports read.
+//! The SQL of the `complaint_timeliness` report rows: inserting a
+//! commit's rows in one statement, and the queries the reports read.
 
 use postgres::{Client, Transaction};
 
-use super::{from_nanos, nanos, query_rows};
+use super::{batch, column, from_nanos, last_by_key, nanos, query_rows};
 use crate::reports::complaint_timeliness::*;
 use crate::store::StorageError;
 
-pub(super) fn insert(tx: &mut Transaction<'_>, row: &ComplaintTiming) -> Result<(), StorageError> {
-    tx.execute(
+pub(super) fn insert(
+    tx: &mut Transaction<'_>,
+    rows: &[&ComplaintTiming],
+) -> Result<(), StorageError> {
+    let rows = last_by_key(rows, |row| row.record_id.as_str());
+    batch::execute(
+        tx,
         "INSERT INTO complaint_timeliness (record_id, estate, channel, title, received_at,
          handled_at, due, on_time, month, counted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (record_id) DO UPDATE SET estate = EXCLUDED.estate,
          channel = EXCLUDED.channel, title = EXCLUDED.title,
          received_at = EXCLUDED.received_at, handled_at = EXCLUDED.handled_at,
          due = EXCLUDED.due, on_time = EXCLUDED.on_time, month = EXCLUDED.month,
          counted = EXCLUDED.counted",
         &[
-            &row.record_id,
-            &row.estate,
-            &row.channel,
-            &row.title,
-            &nanos(row.received_at),
-            &row.handled_at.map(nanos),
-            &nanos(row.due),
-            &row.on_time,
-            &row.month,
-            &row.counted,
+            column(&rows, |row| row.record_id.as_str()),
+            column(&rows, |row| row.estate.as_str()),
+            column(&rows, |row| row.channel.as_str()),
+            column(&rows, |row| row.title.as_str()),
+            column(&rows, |row| nanos(row.received_at)),
+            column(&rows, |row| row.handled_at.map(nanos)),
+            column(&rows, |row| nanos(row.due)),
+            column(&rows, |row| row.on_time),
+            column(&rows, |row| row.month.as_str()),
+            column(&rows, |row| row.counted),
         ],
     )?;
     Ok(())

@@ -1,15 +1,18 @@
 //! [`ReadModels`] over PostgreSQL: the report tables' rows, replaced inside
-//! each commit's transaction, and the queries the reports read, one file
-//! per table as in the SQLite backend.
+//! each commit's transaction (a group's rows in one statement per table,
+//! see `batch.rs`), and the queries the reports read, one file per table
+//! as in the SQLite backend.
 
 use chrono::{DateTime, Utc};
 use postgres::types::ToSql;
-use postgres::{Client, Row, Statement, Transaction};
+use postgres::{Client, Row, Transaction};
 
+use super::batch::{self, Column, column, last_by_key};
 use crate::reports::{
     CallbackCase, CallbackFilter, ComplaintTiming, ModelRows, PatrolFinding, PatrolVisit,
     PlannedPlace, RepairTiming, RoundSummary, TierRates, code,
 };
+use crate::store::read_models::REPORT_TABLES;
 use crate::store::{PostgresStorage, ReadModels, StorageError};
 
 mod callbacks_due;
@@ -73,50 +76,42 @@ impl ReadModels for PostgresStorage {
     }
 }
 
-/// Every report table; each row names its record in `record_id`.
-const TABLES: [&str; 7] = [
-    "patrol_visits",
-    "patrol_places",
-    "callbacks_due",
-    "complaint_timeliness",
-    "repair_timeliness",
-    "patrol_rounds",
-    "patrol_findings",
-];
-
-/// Replaces the report rows of record `id`; called inside the transaction
-/// that stores the record's change.
+/// Replaces the report rows of each record of `records` (its id, its new
+/// rows); called inside the transaction that stores the records' changes.
+/// One statement deletes the old rows and one per table inserts the new.
 pub(super) fn write_rows(
     tx: &mut Transaction<'_>,
-    id: &str,
-    rows: &ModelRows,
+    records: &[(&str, &ModelRows)],
 ) -> Result<(), StorageError> {
-    tx.execute(&delete_rows_sql(), &[&id])?;
-    patrol_visits::insert_visits(tx, &rows.patrol_visits)?;
-    patrol_visits::insert_places(tx, &rows.patrol_places)?;
-    if let Some(case) = &rows.callback {
-        callbacks_due::insert(tx, case)?;
-    }
-    if let Some(row) = &rows.complaint {
-        complaint_timeliness::insert(tx, row)?;
-    }
-    if let Some(row) = &rows.repair {
-        repair_timeliness::insert(tx, row)?;
-    }
-    if let Some(round) = &rows.patrol_round {
-        patrol_rounds::insert_round(tx, round)?;
-    }
-    patrol_rounds::insert_findings(tx, &rows.patrol_findings)?;
+    let ids: Vec<&str> = records.iter().map(|(id, _)| *id).collect();
+    batch::execute(tx, &delete_rows_sql(), &[Column::new(ids)])?;
+    let rows: Vec<&ModelRows> = records.iter().map(|(_, rows)| *rows).collect();
+    patrol_visits::insert_visits(tx, &gather(&rows, |rows| &rows.patrol_visits))?;
+    patrol_visits::insert_places(tx, &gather(&rows, |rows| &rows.patrol_places))?;
+    callbacks_due::insert(tx, &gather(&rows, |rows| &rows.callback))?;
+    complaint_timeliness::insert(tx, &gather(&rows, |rows| &rows.complaint))?;
+    repair_timeliness::insert(tx, &gather(&rows, |rows| &rows.repair))?;
+    patrol_rounds::insert_rounds(tx, &gather(&rows, |rows| &rows.patrol_round))?;
+    patrol_rounds::insert_findings(tx, &gather(&rows, |rows| &rows.patrol_findings))?;
     Ok(())
 }
 
-/// Deletes a record's rows from every report table in one statement (one
-/// data-modifying CTE per table), rather than one round trip per table.
+/// The rows of one table that `records` contribute, in their order.
+fn gather<'a, T: 'a, I>(records: &[&'a ModelRows], table: impl Fn(&'a ModelRows) -> I) -> Vec<&'a T>
+where
+    I: IntoIterator<Item = &'a T>,
+{
+    records.iter().flat_map(|&rows| table(rows)).collect()
+}
+
+/// Deletes the records' rows from every report table in one statement
+/// (one data-modifying CTE per table), rather than one round trip per
+/// table.
 fn delete_rows_sql() -> String {
-    let deletes: Vec<String> = TABLES
+    let deletes: Vec<String> = REPORT_TABLES
         .iter()
         .enumerate()
-        .map(|(at, table)| format!("d{at} AS (DELETE FROM {table} WHERE record_id = $1)"))
+        .map(|(at, table)| format!("d{at} AS (DELETE FROM {table} WHERE record_id = ANY($1))"))
         .collect();
     format!("WITH {} SELECT 1", deletes.join(", "))
 }
@@ -125,29 +120,11 @@ fn delete_rows_sql() -> String {
 /// the reports other replicas read meanwhile see the old rows, where
 /// TRUNCATE's lock would hold them up until the rebuild commits.
 pub(super) fn clear(tx: &mut Transaction<'_>) -> Result<(), StorageError> {
-    let sql: String = TABLES
+    let sql: String = REPORT_TABLES
         .iter()
         .map(|table| format!("DELETE FROM {table};"))
         .collect();
     tx.batch_execute(&sql)?;
-    Ok(())
-}
-
-/// Runs `insert` once per item of `items`, all on one statement prepared
-/// from `sql`: a round's record carries many check-ins.
-fn insert_each<T>(
-    tx: &mut Transaction<'_>,
-    sql: &str,
-    items: &[T],
-    insert: impl Fn(&mut Transaction<'_>, &Statement, &T) -> Result<u64, postgres::Error>,
-) -> Result<(), StorageError> {
-    if items.is_empty() {
-        return Ok(());
-    }
-    let statement = tx.prepare(sql)?;
-    for item in items {
-        insert(tx, &statement, item)?;
-    }
     Ok(())
 }
 

@@ -1,11 +1,11 @@
 //! The SQL of the `patrol_rounds` and `patrol_findings` report rows:
-//! inserting a record's rows inside its commit, and the queries the
-//! reports read.
+//! inserting a commit's rows in one statement per table, and the queries
+//! the reports read.
 
 use chrono::{DateTime, Utc};
 use postgres::{Client, Transaction};
 
-use super::{count, from_nanos, insert_each, nanos, query_rows};
+use super::{Column, batch, column, count, from_nanos, last_by_key, nanos, query_rows};
 use crate::reports::patrol_rounds::*;
 use crate::store::StorageError;
 
@@ -20,26 +20,33 @@ fn from_json(text: &str) -> Result<Vec<String>, StorageError> {
         .map_err(|err| StorageError::Damaged(format!("patrol_rounds: {text:?}: {err}")))
 }
 
-pub(super) fn insert_round(
+pub(super) fn insert_rounds(
     tx: &mut Transaction<'_>,
-    round: &RoundSummary,
+    rounds: &[&RoundSummary],
 ) -> Result<(), StorageError> {
-    tx.execute(
+    let rounds = last_by_key(rounds, |round| round.record_id.as_str());
+    let json = |codes: fn(&RoundSummary) -> &[String]| {
+        let texts = rounds.iter().map(|&round| to_json(codes(round)));
+        Ok::<_, StorageError>(Column::new(texts.collect::<Result<Vec<_>, _>>()?))
+    };
+    batch::execute(
+        tx,
         "INSERT INTO patrol_rounds (record_id, estate, route, officer, started_at,
-         finished_at, missed, out_of_order) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         finished_at, missed, out_of_order)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (record_id) DO UPDATE SET estate = EXCLUDED.estate,
          route = EXCLUDED.route, officer = EXCLUDED.officer,
          started_at = EXCLUDED.started_at, finished_at = EXCLUDED.finished_at,
          missed = EXCLUDED.missed, out_of_order = EXCLUDED.out_of_order",
         &[
-            &round.record_id,
-            &round.estate,
-            &round.route,
-            &round.officer,
-            &nanos(round.started_at),
-            &round.finished_at.map(nanos),
-            &to_json(&round.missed)?,
-            &to_json(&round.out_of_order)?,
+            column(&rounds, |round| round.record_id.as_str()),
+            column(&rounds, |round| round.estate.as_str()),
+            column(&rounds, |round| round.route.as_str()),
+            column(&rounds, |round| round.officer.as_str()),
+            column(&rounds, |round| nanos(round.started_at)),
+            column(&rounds, |round| round.finished_at.map(nanos)),
+            json(|round| &round.missed)?,
+            json(|round| &round.out_of_order)?,
         ],
     )?;
     Ok(())
@@ -47,32 +54,34 @@ pub(super) fn insert_round(
 
 pub(super) fn insert_findings(
     tx: &mut Transaction<'_>,
-    findings: &[PatrolFinding],
+    findings: &[&PatrolFinding],
 ) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO patrol_findings (record_id, finding_id, estate,
-        category, description, location, found_at, due, due_rule, repairs)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        ON CONFLICT (record_id, finding_id) DO UPDATE SET estate = EXCLUDED.estate,
-        category = EXCLUDED.category, description = EXCLUDED.description,
-        location = EXCLUDED.location, found_at = EXCLUDED.found_at, due = EXCLUDED.due,
-        due_rule = EXCLUDED.due_rule, repairs = EXCLUDED.repairs";
-    insert_each(tx, SQL, findings, |tx, insert, finding| {
-        tx.execute(
-            insert,
-            &[
-                &finding.record_id,
-                &finding.finding_id,
-                &finding.estate,
-                &finding.category,
-                &finding.description,
-                &finding.location,
-                &nanos(finding.found_at),
-                &finding.due.map(nanos),
-                &finding.due_rule,
-                &i64::from(finding.repairs),
-            ],
-        )
-    })
+    let findings = last_by_key(findings, |finding| {
+        (finding.record_id.as_str(), finding.finding_id.as_str())
+    });
+    batch::execute(
+        tx,
+        "INSERT INTO patrol_findings (record_id, finding_id, estate, category, description,
+         location, found_at, due, due_rule, repairs)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (record_id, finding_id) DO UPDATE SET estate = EXCLUDED.estate,
+         category = EXCLUDED.category, description = EXCLUDED.description,
+         location = EXCLUDED.location, found_at = EXCLUDED.found_at, due = EXCLUDED.due,
+         due_rule = EXCLUDED.due_rule, repairs = EXCLUDED.repairs",
+        &[
+            column(&findings, |finding| finding.record_id.as_str()),
+            column(&findings, |finding| finding.finding_id.as_str()),
+            column(&findings, |finding| finding.estate.as_str()),
+            column(&findings, |finding| finding.category.as_str()),
+            column(&findings, |finding| finding.description.as_str()),
+            column(&findings, |finding| finding.location.as_str()),
+            column(&findings, |finding| nanos(finding.found_at)),
+            column(&findings, |finding| finding.due.map(nanos)),
+            column(&findings, |finding| finding.due_rule.as_deref()),
+            column(&findings, |finding| i64::from(finding.repairs)),
+        ],
+    )?;
+    Ok(())
 }
 
 /// The estate's rounds started in `[from, to)`, in the order they started.

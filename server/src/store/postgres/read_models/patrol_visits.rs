@@ -1,68 +1,71 @@
 //! The SQL of the `patrol_visits` and `patrol_places` report rows:
-//! inserting a record's rows inside its commit, and the queries the
-//! reports read.
+//! inserting a commit's rows in one statement per table, and the queries
+//! the reports read.
 
 use chrono::{DateTime, Utc};
 use postgres::{Client, Transaction};
 
-use super::{count, from_nanos, insert_each, nanos, query_rows};
+use super::{batch, column, count, from_nanos, last_by_key, nanos, query_rows};
 use crate::reports::patrol_visits::*;
 use crate::store::StorageError;
 
 pub(super) fn insert_visits(
     tx: &mut Transaction<'_>,
-    visits: &[PatrolVisit],
+    visits: &[&PatrolVisit],
 ) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO patrol_visits (record_id, event_id, estate, building,
-        floor, area, place, checkpoint, officer, at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-        ON CONFLICT (record_id, event_id) DO UPDATE SET estate = EXCLUDED.estate,
-        building = EXCLUDED.building, floor = EXCLUDED.floor, area = EXCLUDED.area,
-        place = EXCLUDED.place, checkpoint = EXCLUDED.checkpoint,
-        officer = EXCLUDED.officer, at = EXCLUDED.at";
-    insert_each(tx, SQL, visits, |tx, insert, visit| {
-        tx.execute(
-            insert,
-            &[
-                &visit.record_id,
-                &visit.event_id,
-                &visit.estate,
-                &visit.building,
-                &visit.floor,
-                &visit.area,
-                &visit.place,
-                &visit.checkpoint,
-                &visit.officer,
-                &nanos(visit.at),
-            ],
-        )
-    })
+    let visits = last_by_key(visits, |visit| {
+        (visit.record_id.as_str(), visit.event_id.as_str())
+    });
+    batch::execute(
+        tx,
+        "INSERT INTO patrol_visits (record_id, event_id, estate, building, floor, area,
+         place, checkpoint, officer, at)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (record_id, event_id) DO UPDATE SET estate = EXCLUDED.estate,
+         building = EXCLUDED.building, floor = EXCLUDED.floor, area = EXCLUDED.area,
+         place = EXCLUDED.place, checkpoint = EXCLUDED.checkpoint,
+         officer = EXCLUDED.officer, at = EXCLUDED.at",
+        &[
+            column(&visits, |visit| visit.record_id.as_str()),
+            column(&visits, |visit| visit.event_id.as_str()),
+            column(&visits, |visit| visit.estate.as_str()),
+            column(&visits, |visit| visit.building.as_str()),
+            column(&visits, |visit| visit.floor.as_str()),
+            column(&visits, |visit| visit.area.as_str()),
+            column(&visits, |visit| visit.place.as_str()),
+            column(&visits, |visit| visit.checkpoint.as_str()),
+            column(&visits, |visit| visit.officer.as_str()),
+            column(&visits, |visit| nanos(visit.at)),
+        ],
+    )?;
+    Ok(())
 }
 
 pub(super) fn insert_places(
     tx: &mut Transaction<'_>,
-    places: &[PlannedPlace],
+    places: &[&PlannedPlace],
 ) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO patrol_places (record_id, position, estate, building,
-        floor, area, place, checkpoint) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (record_id, position) DO UPDATE SET estate = EXCLUDED.estate,
-        building = EXCLUDED.building, floor = EXCLUDED.floor, area = EXCLUDED.area,
-        place = EXCLUDED.place, checkpoint = EXCLUDED.checkpoint";
-    insert_each(tx, SQL, places, |tx, insert, place| {
-        tx.execute(
-            insert,
-            &[
-                &place.record_id,
-                &i64::from(place.position),
-                &place.estate,
-                &place.building,
-                &place.floor,
-                &place.area,
-                &place.place,
-                &place.checkpoint,
-            ],
-        )
-    })
+    let places = last_by_key(places, |place| (place.record_id.as_str(), place.position));
+    batch::execute(
+        tx,
+        "INSERT INTO patrol_places (record_id, position, estate, building, floor, area,
+         place, checkpoint)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (record_id, position) DO UPDATE SET estate = EXCLUDED.estate,
+         building = EXCLUDED.building, floor = EXCLUDED.floor, area = EXCLUDED.area,
+         place = EXCLUDED.place, checkpoint = EXCLUDED.checkpoint",
+        &[
+            column(&places, |place| place.record_id.as_str()),
+            column(&places, |place| i64::from(place.position)),
+            column(&places, |place| place.estate.as_str()),
+            column(&places, |place| place.building.as_str()),
+            column(&places, |place| place.floor.as_str()),
+            column(&places, |place| place.area.as_str()),
+            column(&places, |place| place.place.as_str()),
+            column(&places, |place| place.checkpoint.as_str()),
+        ],
+    )?;
+    Ok(())
 }
 
 /// The estate's check-ins in `[from, to)`, oldest first.

@@ -1,34 +1,36 @@
-//! The SQL of the `repair_timeliness` report rows: inserting a record's
-//! row inside its commit, and the queries the reports read.
+//! The SQL of the `repair_timeliness` report rows: inserting a commit's
+//! rows in one statement, and the queries the reports read.
 
 use chrono::{DateTime, Utc};
 use postgres::{Client, Transaction};
 
-use super::{code, count, from_nanos, nanos, parse, query_rows};
+use super::{batch, code, column, count, from_nanos, last_by_key, nanos, parse, query_rows};
 use crate::reports::repair_timeliness::*;
 use crate::store::StorageError;
 
-pub(super) fn insert(tx: &mut Transaction<'_>, row: &RepairTiming) -> Result<(), StorageError> {
-    tx.execute(
+pub(super) fn insert(tx: &mut Transaction<'_>, rows: &[&RepairTiming]) -> Result<(), StorageError> {
+    let rows = last_by_key(rows, |row| row.record_id.as_str());
+    batch::execute(
+        tx,
         "INSERT INTO repair_timeliness (record_id, estate, title, urgency, reported_at, due,
          due_rule, done_at, on_time, month)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         SELECT * FROM unnest($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
          ON CONFLICT (record_id) DO UPDATE SET estate = EXCLUDED.estate,
          title = EXCLUDED.title, urgency = EXCLUDED.urgency,
          reported_at = EXCLUDED.reported_at, due = EXCLUDED.due,
          due_rule = EXCLUDED.due_rule, done_at = EXCLUDED.done_at,
          on_time = EXCLUDED.on_time, month = EXCLUDED.month",
         &[
-            &row.record_id,
-            &row.estate,
-            &row.title,
-            &code(&row.urgency),
-            &nanos(row.reported_at),
-            &nanos(row.due),
-            &row.due_rule,
-            &row.done_at.map(nanos),
-            &row.on_time,
-            &row.month,
+            column(&rows, |row| row.record_id.as_str()),
+            column(&rows, |row| row.estate.as_str()),
+            column(&rows, |row| row.title.as_str()),
+            column(&rows, |row| code(&row.urgency)),
+            column(&rows, |row| nanos(row.reported_at)),
+            column(&rows, |row| nanos(row.due)),
+            column(&rows, |row| row.due_rule.as_str()),
+            column(&rows, |row| row.done_at.map(nanos)),
+            column(&rows, |row| row.on_time),
+            column(&rows, |row| row.month.as_str()),
         ],
     )?;
     Ok(())
