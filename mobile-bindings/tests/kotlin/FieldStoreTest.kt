@@ -41,6 +41,12 @@ class Server(root: File, users: List<Triple<String, String, String>>) {
             ?: run { stop(); error("the server did not start: $line") }
     }
 
+    /** A one-time enrollment code for [user]'s next phone. */
+    fun code(user: String): String {
+        val said = admin("device", "issue", "--user", user, "--code")
+        return Regex("^code: (\\S+)$", RegexOption.MULTILINE).find(said)!!.groupValues[1]
+    }
+
     private fun admin(vararg args: String): String {
         val command = listOf(binary, "admin", "--data", data) + args
         val process = ProcessBuilder(command).redirectErrorStream(true).start()
@@ -213,6 +219,17 @@ fun main() {
             expect(refused.status == 401.toUShort()) { "status ${refused.status}" }
             expect("ask the office for a new one" in refused.describe()) { refused.describe() }
             expectThrows<StairwellException.NotEnrolled> { stranger.openRepairSheet(intake()) }
+        }
+
+        check("a phone enrolls once with a code scanned from the console") {
+            val scanned = FieldStore.open(File(root, "scanned.sqlite").path)
+            val code = server.code("zhao.tech")
+            val link = "stairwell://enroll?server=" + java.net.URLEncoder.encode(server.url, "UTF-8") + "&code=" + code
+            expect(scanned.enrollWithLink(link).user == "zhao.tech") { "enrolled by link" }
+            val again = FieldStore.open(File(root, "again.sqlite").path)
+            val used = expectThrows<StairwellException.Server> { again.enrollWithCode(server.url, code) }
+            expect("used already" in used.describe()) { used.describe() }
+            expect(again.whoami() == null) { "not enrolled" }
         }
 
         check("a sync is cancelled from its progress callback") {
