@@ -14,8 +14,8 @@
 //!   posted to another and the session works on a third; wrong passwords
 //!   spread over the replicas are held back as if they were one server.
 //!
-//! Runs with every server on PostgreSQL (`STAIRWELL_TEST_BACKEND=postgres`
-//! under `scripts/with-postgres`, as the test command runs it).
+//! Every server here is on PostgreSQL, whatever `STAIRWELL_TEST_BACKEND`
+//! says: run under `scripts/with-postgres`, as the test command does.
 
 use std::net::TcpListener;
 use std::process::Command;
@@ -26,20 +26,20 @@ use futures_util::StreamExt;
 use stairwell_core::record::Role;
 use stairwell_server::store::read_models::REPORT_TABLES;
 use stairwell_tests::Site;
-use stairwell_tests::backend::{Backend, backend, database_for};
+use stairwell_tests::backend::{Backend, choose, database_for};
 use stairwell_tests::console::{PASSWORD, Web};
 use stairwell_tests::nginx::{Front, Nginx};
 use stairwell_tests::server::{Server, admin};
 use stairwell_tests::storm::{self, Dice, StormPlan, Target};
 
+/// Every server and admin command of this test process on the cluster
+/// `scripts/with-postgres` started: replicas share a database.
 fn cluster() -> String {
-    match backend() {
-        Backend::Postgres(cluster) => cluster,
-        Backend::Sqlite => panic!(
-            "the replicas' tests need every server on PostgreSQL: run them with \
-             STAIRWELL_TEST_BACKEND=postgres under scripts/with-postgres"
-        ),
-    }
+    let cluster = std::env::var("STAIRWELL_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!("the replicas' tests need PostgreSQL: run them under scripts/with-postgres")
+    });
+    choose(Some(Backend::Postgres(cluster.clone())));
+    cluster
 }
 
 fn free_port() -> u16 {
