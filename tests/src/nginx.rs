@@ -1,8 +1,9 @@
 //! Debian's nginx, run by a test on a loopback port in its own process
 //! group (killed with it, never through the `kill` program), as a company
 //! would put it in front of Stairwell: terminating TLS for one server
-//! (`tests/tls.rs`), or balancing round robin over several replicas and
-//! passing a request on to the next when one is down (`tests/replicas.rs`).
+//! (`tests/tls.rs`), or balancing over several replicas (round robin, or
+//! each client to one replica) and passing a request on to the next when
+//! one is down (`tests/replicas.rs`, the bench's replicas).
 //! Its `location` block is the one the README gives.
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,17 @@ pub enum Front {
     Plain,
 }
 
+/// How the proxy spreads requests over several upstreams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balance {
+    /// Each request to the next replica: every request may meet a replica
+    /// whose cache is stale (the hardest case, for the fault test).
+    RoundRobin,
+    /// Each client (its device token, or its console session) to the same
+    /// replica while that one is up: what the README recommends.
+    ByClient,
+}
+
 #[derive(Debug)]
 pub struct Nginx {
     child: Child,
@@ -31,7 +43,7 @@ impl Nginx {
     /// With several, a request that cannot reach one (refused, reset,
     /// 502/503) goes on to the next, whatever its method: a sync or a
     /// chunk sent twice is stored once.
-    pub fn start(dir: &Path, front: &Front, upstreams: &[String]) -> Nginx {
+    pub fn start(dir: &Path, front: &Front, upstreams: &[String], balance: Balance) -> Nginx {
         assert!(
             Path::new(NGINX).exists(),
             "{NGINX} is missing: the reverse-proxy tests need Debian's nginx \
@@ -46,7 +58,7 @@ impl Nginx {
             std::fs::create_dir_all(root.join(sub)).expect("nginx dirs");
         }
         let conf = root.join("nginx.conf");
-        std::fs::write(&conf, config(&root, port, front, upstreams)).expect("nginx.conf");
+        std::fs::write(&conf, config(&root, port, front, upstreams, balance)).expect("nginx.conf");
         let mut command = Command::new(NGINX);
         command
             .arg("-p")
@@ -73,7 +85,7 @@ impl Nginx {
     }
 }
 
-fn config(root: &Path, port: u16, front: &Front, upstreams: &[String]) -> String {
+fn config(root: &Path, port: u16, front: &Front, upstreams: &[String], balance: Balance) -> String {
     // Workers of a root master would run as nobody: keep them root so
     // they can read the test's temporary files.
     let user = if rustix::process::geteuid().is_root() {
@@ -92,6 +104,10 @@ fn config(root: &Path, port: u16, front: &Front, upstreams: &[String]) -> String
             "https",
         ),
         Front::Plain => (port.to_string(), String::new(), "http"),
+    };
+    let hash = match balance {
+        Balance::RoundRobin => "",
+        Balance::ByClient => "    hash \"$http_authorization$cookie_sw_session\" consistent;\n",
     };
     // max_fails=0: a replica that was down is tried again at once, not
     // shunned for ten seconds.
@@ -112,7 +128,7 @@ fn config(root: &Path, port: u16, front: &Front, upstreams: &[String]) -> String
            uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n\
            client_max_body_size 64m;\n\
            map $http_upgrade $connection_upgrade {{ default upgrade; '' close; }}\n\
-           upstream stairwell {{\n{servers}  }}\n\
+           upstream stairwell {{\n{hash}{servers}  }}\n\
            server {{\n    listen 127.0.0.1:{listen};\n    {tls}\
              location / {{\n      proxy_pass http://stairwell;\n\
                proxy_next_upstream error timeout http_502 http_503 non_idempotent;\n\

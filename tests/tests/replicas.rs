@@ -28,7 +28,7 @@ use stairwell_server::store::read_models::REPORT_TABLES;
 use stairwell_tests::Site;
 use stairwell_tests::backend::{Backend, choose, database_for};
 use stairwell_tests::console::{PASSWORD, Web};
-use stairwell_tests::nginx::{Front, Nginx};
+use stairwell_tests::nginx::{Balance, Front, Nginx};
 use stairwell_tests::server::{Server, admin};
 use stairwell_tests::storm::{self, Dice, StormPlan, Target};
 
@@ -66,7 +66,7 @@ impl Replicas {
             .map(|n| Server::replica(site.data(), &format!("replica{n}"), free_port()))
             .collect();
         let upstreams: Vec<String> = servers.iter().map(|s| s.url().to_owned()).collect();
-        let nginx = Nginx::start(site.dir(), &Front::Plain, &upstreams);
+        let nginx = Nginx::start(site.dir(), &Front::Plain, &upstreams, Balance::RoundRobin);
         Replicas {
             servers,
             nginx,

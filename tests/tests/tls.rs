@@ -11,7 +11,7 @@ use std::time::Duration;
 use stairwell_core::record::Role;
 use stairwell_tests::certs::Authority;
 use stairwell_tests::field_cli::{field, field_error, open_sheet};
-use stairwell_tests::nginx::{Front, Nginx};
+use stairwell_tests::nginx::{Balance, Front, Nginx};
 use stairwell_tests::server::{Server, add_estate, add_user, binary};
 
 /// An estate with a front-desk user and their device token.
@@ -257,7 +257,12 @@ async fn phones_sync_and_hear_the_feed_through_a_tls_terminating_nginx() {
         cert: cert.clone(),
         key: key.clone(),
     };
-    let nginx = Nginx::start(dir.path(), &front, &[server.url().to_owned()]);
+    let nginx = Nginx::start(
+        dir.path(),
+        &front,
+        &[server.url().to_owned()],
+        Balance::RoundRobin,
+    );
     let url = format!("https://127.0.0.1:{}", nginx.port);
 
     let phone = dir.path().join("phone.db");

@@ -13,7 +13,7 @@ use tempfile::TempDir;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::device::Device;
-use crate::nginx::{Front, Nginx};
+use crate::nginx::{Balance, Front, Nginx};
 use crate::server::{Server, add_estate, add_user, issue};
 
 /// How many servers share a site's storage (a PostgreSQL database): past
@@ -64,7 +64,7 @@ impl BenchSite {
                 .chain(&replicas)
                 .map(|server| server.url().to_owned())
                 .collect();
-            Nginx::start(dir.path(), &Front::Plain, &upstreams)
+            Nginx::start(dir.path(), &Front::Plain, &upstreams, Balance::ByClient)
         });
         BenchSite {
             server,
