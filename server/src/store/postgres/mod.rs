@@ -29,7 +29,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use r2d2_postgres::r2d2::{Pool, PooledConnection};
 use stairwell_core::record::Role;
 use stairwell_core::sync::judge::Author;
@@ -58,6 +58,7 @@ mod replica_tests;
 pub mod schema;
 #[cfg(test)]
 mod test_database;
+mod tls;
 
 /// Connections one server process keeps at most. Several replicas share
 /// the database's `max_connections` (100 by default): six replicas at 16
@@ -82,6 +83,7 @@ pub struct PostgresStorage {
     pool: Pool<Manager>,
     /// How to connect, for the connection that listens for commits.
     config: Config,
+    tls: tls::Tls,
     /// `postgres://HOST/DB`, without user or password: for messages.
     name: String,
     /// The schema version this database was upgraded from, when that
@@ -108,11 +110,10 @@ impl From<postgres::Error> for StorageError {
 
 impl PostgresStorage {
     /// Connects to the database `url` names (a `postgres://` URL or a
-    /// `key=value` string), migrates its schema, and keeps a pool of up to
-    /// [`POOL_SIZE`] connections. Plain TCP or a unix socket: TLS is not
-    /// offered yet.
+    /// `key=value` string; TLS as `tls.rs` reads it), migrates its schema,
+    /// and keeps a pool of up to [`POOL_SIZE`] connections.
     pub fn open(url: &str) -> Result<Self, StorageError> {
-        let mut config: Config = url.parse()?;
+        let (mut config, tls) = tls::settings(url)?;
         config.application_name("stairwell");
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -127,18 +128,19 @@ impl PostgresStorage {
         // password fails at once with PostgreSQL's own words, not after the
         // pool's retries.
         let mut first = config
-            .connect(NoTls)
-            .map_err(|err| unopenable(err.into()))?;
+            .connect(tls.clone())
+            .map_err(|err| unopenable(tls::explained(&err)))?;
         let found = schema::migrate(&mut first).map_err(unopenable)?;
         drop(first);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .min_idle(Some(1))
             .connection_timeout(CHECKOUT_TIMEOUT)
-            .build_unchecked(Manager::new(config.clone()));
+            .build_unchecked(Manager::new(config.clone(), tls.clone()));
         Ok(PostgresStorage {
             pool,
             config,
+            tls,
             name,
             stale_read_models: schema::rebuilds_read_models(found).then_some(found),
         })
@@ -293,7 +295,12 @@ impl Storage for PostgresStorage {
     }
 
     fn watch_commits(&self, heard: crate::store::CommitListener) -> Result<bool, StorageError> {
-        notify::listen(self.config.clone(), self.name.clone(), heard)?;
+        notify::listen(
+            self.config.clone(),
+            self.tls.clone(),
+            self.name.clone(),
+            heard,
+        )?;
         Ok(true)
     }
 

@@ -13,7 +13,9 @@ use std::time::Duration;
 
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::Type;
-use postgres::{Config, NoTls, Transaction};
+use postgres::{Config, Transaction};
+
+use super::tls::Tls;
 
 use crate::store::{CommitListener, RecordWrite, StorageError};
 
@@ -54,6 +56,7 @@ fn parse(payload: &str) -> Option<(String, u64)> {
 /// Listens for commits on a thread of its own, for the life of the process.
 pub(super) fn listen(
     config: Config,
+    tls: Tls,
     name: String,
     heard: CommitListener,
 ) -> Result<(), StorageError> {
@@ -61,7 +64,7 @@ pub(super) fn listen(
         .name("stairwell-listen".into())
         .spawn(move || {
             loop {
-                if let Err(err) = listen_once(&config, &heard) {
+                if let Err(err) = listen_once(&config, &tls, &heard) {
                     tracing::warn!(database = %name, error = %err, "not hearing other servers' commits; connecting again");
                 }
                 std::thread::sleep(RECONNECT);
@@ -73,8 +76,8 @@ pub(super) fn listen(
 
 /// One connection's life: listen, catch up, then hand on each notice until
 /// the connection ends.
-fn listen_once(config: &Config, heard: &CommitListener) -> Result<(), StorageError> {
-    let mut client = config.connect(NoTls)?;
+fn listen_once(config: &Config, tls: &Tls, heard: &CommitListener) -> Result<(), StorageError> {
+    let mut client = config.connect(tls.clone())?;
     client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
     let newest = client
         .query("SELECT estate, max(seq) FROM feed GROUP BY estate", &[])?

@@ -18,7 +18,9 @@
 use std::ops::{Deref, DerefMut};
 use std::time::{Duration, Instant};
 
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
+
+use super::tls::Tls;
 use r2d2_postgres::PostgresConnectionManager;
 use r2d2_postgres::r2d2::ManageConnection;
 
@@ -27,11 +29,11 @@ use r2d2_postgres::r2d2::ManageConnection;
 /// PostgreSQL can fail (a fast restart takes a few hundred).
 const TRUSTED_FOR: Duration = Duration::from_millis(100);
 
-pub(super) struct Manager(PostgresConnectionManager<NoTls>);
+pub(super) struct Manager(PostgresConnectionManager<Tls>);
 
 impl Manager {
-    pub(super) fn new(config: Config) -> Self {
-        Manager(PostgresConnectionManager::new(config, NoTls))
+    pub(super) fn new(config: Config, tls: Tls) -> Self {
+        Manager(PostgresConnectionManager::new(config, tls))
     }
 }
 
